@@ -1,0 +1,311 @@
+// Text analysis shared by indexing and query parsing (see analyzer.h for the rules and why).
+#include "search/analyzer.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/uscript.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+#include <xapian.h>
+
+#include <limits>
+#include <utility>
+
+namespace ipdx::search::internal {
+
+namespace {
+
+bool IsAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// The combining diacritical marks that accent folding removes. Kana voicing marks (U+3099,
+// U+309A) and the points of Hebrew and Arabic are outside these blocks and kept.
+bool IsFoldedMark(UChar32 c) {
+  return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+         (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+         (c >= 0xFE20 && c <= 0xFE2F);
+}
+
+// Letters with no canonical decomposition that users type without their stroke or ligature.
+const char* FoldedLetter(UChar32 c) {
+  switch (c) {
+    case 0x00F8:
+      return "o";  // ø
+    case 0x00E6:
+      return "ae";  // æ
+    case 0x0153:
+      return "oe";  // œ
+    case 0x0142:
+      return "l";  // ł
+    case 0x0111:
+      return "d";  // đ
+    case 0x00F0:
+      return "d";  // ð
+    case 0x0131:
+      return "i";  // dotless ı
+    default:
+      return nullptr;
+  }
+}
+
+// Closes a UText on scope exit.
+struct UTextCloser {
+  UText* text;
+  ~UTextCloser() {
+    if (text != nullptr) utext_close(text);
+  }
+};
+
+// French, Italian and Catalan elided articles and pronouns ("l'huile", "d'un", "qu'il",
+// "dell'acqua"): UAX #29 keeps them in the word, so "huile" would not find "l'huile". The elided
+// part is dropped, as Lucene's ElisionFilter does; English contractions ("don't") are not
+// affected since their first part is not in the list.
+int32_t SkipElision(std::string_view text, int32_t begin, int32_t end) {
+  static constexpr std::string_view kElided[] = {
+      "l",    "d",     "j",      "m",      "n",      "s",     "t",     "c",
+      "qu",   "jusqu", "lorsqu", "puisqu", "quoiqu", "dell",  "all",   "dall",
+      "nell", "sull",  "coll",   "pell",   "un",     "quell", "quest", "nessun"};
+  const std::string_view word = text.substr(begin, end - begin);
+  size_t apostrophe = word.find('\'');
+  size_t width = 1;
+  const size_t typographic = word.find("\xE2\x80\x99");  // RIGHT SINGLE QUOTATION MARK
+  if (typographic != std::string_view::npos &&
+      (apostrophe == std::string_view::npos || typographic < apostrophe)) {
+    apostrophe = typographic;
+    width = 3;
+  }
+  if (apostrophe == std::string_view::npos || apostrophe == 0 || apostrophe > 6) return begin;
+  if (word.size() - apostrophe - width < 2) return begin;  // "l'a": keep the whole word
+  const std::string head = AsciiLower(word.substr(0, apostrophe));
+  for (std::string_view elided : kElided) {
+    if (head == elided) return begin + static_cast<int32_t>(apostrophe + width);
+  }
+  return begin;
+}
+
+}  // namespace
+
+bool IsCjk(int32_t c) {
+  if (c < 0x1100) return false;  // fast path: Latin, Greek, Cyrillic, ...
+  // Script_Extensions, so the prolonged sound mark (U+30FC, script Common) counts as kana.
+  return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
+         uscript_hasScript(c, USCRIPT_KATAKANA) || uscript_hasScript(c, USCRIPT_HANGUL);
+}
+
+std::string NormalizeLang(std::string_view lang) {
+  while (!lang.empty() && (lang.front() == ' ' || lang.front() == '\t')) lang.remove_prefix(1);
+  const size_t cut = lang.find_first_of("-_ \t");
+  if (cut != std::string_view::npos) lang = lang.substr(0, cut);
+  if (lang.size() != 2) return {};
+  std::string out = AsciiLower(lang);
+  for (char c : out) {
+    if (c < 'a' || c > 'z') return {};
+  }
+  return out;
+}
+
+Analyzer::Analyzer() = default;
+Analyzer::~Analyzer() = default;
+
+Result<std::unique_ptr<Analyzer>> Analyzer::Create() {
+  std::unique_ptr<Analyzer> analyzer(new Analyzer());  // private constructor
+  UErrorCode status = U_ZERO_ERROR;
+  analyzer->words_.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+  if (U_FAILURE(status) || analyzer->words_ == nullptr) {
+    return Status::Internal(std::string("ICU word break iterator unavailable: ") +
+                            u_errorName(status));
+  }
+  return analyzer;
+}
+
+std::string Analyzer::Fold(std::string_view word, std::string* lower) {
+  if (IsAscii(word)) {
+    std::string out = AsciiLower(word);
+    if (lower != nullptr) *lower = out;
+    return out;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) {
+    // Without ICU data the best is byte-exact lower-casing of ASCII letters; still consistent
+    // between index and query since both come here.
+    std::string out = AsciiLower(word);
+    if (lower != nullptr) *lower = out;
+    return out;
+  }
+  const icu::UnicodeString input = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(word.data(), static_cast<int32_t>(word.size())));
+  const icu::UnicodeString folded_case = nfkc_cf->normalize(input, status);
+  if (lower != nullptr) {
+    lower->clear();
+    folded_case.toUTF8String(*lower);
+  }
+  const icu::UnicodeString decomposed = nfd->normalize(folded_case, status);
+  icu::UnicodeString stripped;
+  for (int32_t i = 0; i < decomposed.length();) {
+    const UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (IsFoldedMark(c)) continue;
+    if (const char* replacement = FoldedLetter(c)) {
+      stripped.append(icu::UnicodeString(replacement, -1, US_INV));
+    } else {
+      stripped.append(c);
+    }
+  }
+  const icu::UnicodeString composed = nfc->normalize(stripped, status);
+  std::string out;
+  if (U_FAILURE(status)) return AsciiLower(word);
+  composed.toUTF8String(out);
+  return out;
+}
+
+std::vector<Token> Analyzer::Tokenize(std::string_view text) {
+  std::vector<Token> tokens;
+  if (text.empty()) return tokens;
+  // ICU indexes are int32_t; documents beyond 2 GB are not indexed past that point.
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    text = text.substr(0, static_cast<size_t>(std::numeric_limits<int32_t>::max()));
+  }
+  const auto length = static_cast<int32_t>(text.size());
+  UErrorCode status = U_ZERO_ERROR;
+  UTextCloser utext{utext_openUTF8(nullptr, text.data(), length, &status)};
+  if (U_FAILURE(status)) return tokens;
+  words_->setText(utext.text, status);
+  if (U_FAILURE(status)) return tokens;
+
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+
+  auto emit_word = [&](int32_t begin, int32_t end) {
+    begin = SkipElision(text, begin, end);
+    Token token;
+    token.term = Fold(text.substr(begin, end - begin), &token.lower);
+    if (token.term.empty() || token.term.size() > kMaxTokenBytes) return;
+    token.begin = static_cast<size_t>(begin);
+    token.end = static_cast<size_t>(end);
+    tokens.push_back(std::move(token));
+  };
+
+  // The current run of CJK characters: byte range of each character.
+  std::vector<std::pair<int32_t, int32_t>> run;
+  auto flush_run = [&]() {
+    if (run.empty()) return;
+    std::vector<std::string> chars;
+    chars.reserve(run.size());
+    for (const auto& [b, e] : run) chars.push_back(Fold(text.substr(b, e - b)));
+    if (run.size() == 1) {
+      Token token;
+      token.term = chars[0];
+      token.lower = chars[0];
+      token.begin = static_cast<size_t>(run[0].first);
+      token.end = static_cast<size_t>(run[0].second);
+      token.cjk = true;
+      if (!token.term.empty()) tokens.push_back(std::move(token));
+    } else {
+      for (size_t i = 0; i < run.size(); ++i) {
+        if (i + 1 < run.size()) {
+          Token bigram;
+          bigram.term = chars[i] + chars[i + 1];
+          bigram.lower = bigram.term;
+          bigram.begin = static_cast<size_t>(run[i].first);
+          bigram.end = static_cast<size_t>(run[i + 1].second);
+          bigram.cjk = true;
+          tokens.push_back(std::move(bigram));
+        }
+        Token unigram;
+        unigram.term = chars[i];
+        unigram.lower = chars[i];
+        unigram.begin = static_cast<size_t>(run[i].first);
+        unigram.end = static_cast<size_t>(run[i].second);
+        unigram.cjk = true;
+        unigram.positional = false;
+        if (!unigram.term.empty()) tokens.push_back(std::move(unigram));
+      }
+    }
+    run.clear();
+  };
+
+  int32_t start = words_->first();
+  for (int32_t end = words_->next(); end != icu::BreakIterator::DONE;
+       start = end, end = words_->next()) {
+    if (words_->getRuleStatus() == UBRK_WORD_NONE) {
+      flush_run();  // spaces and punctuation end a CJK run ("、", "。")
+      continue;
+    }
+    int32_t word_begin = -1;
+    for (int32_t i = start; i < end;) {
+      const int32_t cp_begin = i;
+      UChar32 c = 0;
+      U8_NEXT(bytes, i, end, c);
+      if (c >= 0 && IsCjk(c)) {
+        if (word_begin >= 0) {
+          emit_word(word_begin, cp_begin);
+          word_begin = -1;
+        }
+        if (!run.empty() && run.back().second != cp_begin) flush_run();
+        run.emplace_back(cp_begin, i);
+        continue;
+      }
+      flush_run();
+      if (c < 0) {  // invalid UTF-8: a separator
+        if (word_begin >= 0) emit_word(word_begin, cp_begin);
+        word_begin = -1;
+        continue;
+      }
+      if (word_begin < 0) word_begin = cp_begin;
+    }
+    if (word_begin >= 0) emit_word(word_begin, end);
+  }
+  flush_run();
+  // Leave no dangling pointer to `text` inside the iterator.
+  words_->setText(icu::UnicodeString());
+  return tokens;
+}
+
+Xapian::Stem* Analyzer::Stemmer(std::string_view lang) {
+  auto it = stemmers_.find(lang);
+  if (it != stemmers_.end()) return it->second.get();
+  std::unique_ptr<Xapian::Stem> stem;
+  if (!lang.empty()) {
+    try {
+      stem = std::make_unique<Xapian::Stem>(std::string(lang));
+      if (stem->is_none()) stem.reset();
+    } catch (const Xapian::Error&) {
+      stem.reset();  // no Snowball stemmer for this language: words are kept as they are
+    }
+  }
+  Xapian::Stem* raw = stem.get();
+  stemmers_.emplace(std::string(lang), std::move(stem));
+  return raw;
+}
+
+bool Analyzer::HasStemmer(std::string_view lang) { return Stemmer(lang) != nullptr; }
+
+std::string Analyzer::Stem(std::string_view lang, std::string_view lower) {
+  Xapian::Stem* stem = Stemmer(lang);
+  if (stem == nullptr) return Fold(lower);
+  try {
+    return Fold((*stem)(std::string(lower)));
+  } catch (const Xapian::Error&) {
+    return Fold(lower);
+  }
+}
+
+}  // namespace ipdx::search::internal

@@ -1,0 +1,650 @@
+// The Index: opening, updating, state and verification, search, facets and similar documents.
+// Every Xapian exception is caught here and turned into a Status (search.h).
+#include <xapian.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <unordered_map>
+
+#include "search/analyzer.h"
+#include "search/document.h"
+#include "search/query.h"
+#include "search/schema.h"
+#include "search/search.h"
+
+namespace ipdx::search {
+
+namespace {
+
+namespace fs = std::filesystem;
+using internal::Analyzer;
+using internal::DocData;
+using internal::HighlightTerms;
+
+constexpr std::string_view kMetaFormat = "ipdx.format";
+constexpr std::string_view kMetaDocuments = "ipdx.documents";
+constexpr std::string_view kMetaMark = "ipdx.mark";
+constexpr std::string_view kMetaLangs = "ipdx.langs";
+
+Status FromXapian(const Xapian::Error& e, std::string_view what) {
+  const std::string message = std::string(what) + ": " + e.get_type() + ": " + e.get_msg();
+  const std::string type = e.get_type();
+  if (type == "DatabaseCorruptError") {
+    return Status::Corruption(message + " (rebuild the index: ipdx reindex)");
+  }
+  if (type == "DatabaseLockError") {
+    return Status::Unavailable(message + " (another process has the index open for writing)");
+  }
+  if (type == "DatabaseVersionError") {
+    return Status::FailedPrecondition(message + " (rebuild the index: ipdx reindex)");
+  }
+  if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+    return Status::Corruption(message + " (damaged or not an index; rebuild: ipdx reindex)");
+  }
+  if (type == "WildcardError") return Status::InvalidArgument(message);
+  if (type == "InvalidArgumentError") return Status::InvalidArgument(message);
+  return Status::IOError(message);
+}
+
+std::vector<std::string> SplitLangs(const std::string& joined) {
+  std::vector<std::string> out;
+  std::stringstream in(joined);
+  std::string lang;
+  while (std::getline(in, lang, ',')) {
+    if (!lang.empty()) out.push_back(lang);
+  }
+  return out;
+}
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
+// Counts the values of one slot over the documents the matcher examines. Multi-valued slots hold
+// JoinValues lists; each distinct value of a document counts once. With `fold`, values are
+// counted case-insensitively and shown as first seen.
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  FacetSpy(Xapian::valueno slot, bool multi, bool fold) : slot_(slot), multi_(multi), fold_(fold) {}
+
+  void operator()(const Xapian::Document& doc, double /*weight*/) override {
+    const std::string value = doc.get_value(slot_);
+    if (value.empty()) return;
+    if (!multi_) {
+      Count(value);
+      return;
+    }
+    std::vector<std::string> values = internal::SplitValues(value);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    for (const std::string& v : values) Count(v);
+  }
+
+  std::vector<FacetValue> Top(size_t limit, bool by_value_descending) const {
+    std::vector<FacetValue> out;
+    for (const auto& [key, entry] : counts_) out.push_back({entry.display, entry.count});
+    if (by_value_descending) {
+      std::sort(out.begin(), out.end(),
+                [](const FacetValue& a, const FacetValue& b) { return a.value > b.value; });
+    } else {
+      std::sort(out.begin(), out.end(), [](const FacetValue& a, const FacetValue& b) {
+        return a.count != b.count ? a.count > b.count : a.value < b.value;
+      });
+    }
+    if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+ private:
+  struct Entry {
+    std::string display;
+    uint64_t count = 0;
+  };
+  void Count(const std::string& value) {
+    Entry& entry = counts_[fold_ ? AsciiLower(value) : value];
+    if (entry.count == 0) entry.display = value;
+    ++entry.count;
+  }
+
+  Xapian::valueno slot_;
+  bool multi_;
+  bool fold_;
+  std::unordered_map<std::string, Entry> counts_;
+};
+
+}  // namespace
+
+struct Index::Impl {
+  std::string path;
+  Options options;
+  std::unique_ptr<Xapian::WritableDatabase> writable;
+  std::unique_ptr<Xapian::Database> readable;
+  std::unique_ptr<Analyzer> analyzer;
+  bool in_transaction = false;
+  std::set<std::string> langs;
+
+  Xapian::Database& db() { return writable ? *writable : *readable; }
+
+  void LoadLangs() {
+    langs.clear();
+    for (std::string& lang : SplitLangs(db().get_metadata(std::string(kMetaLangs)))) {
+      langs.insert(std::move(lang));
+    }
+  }
+
+  // A read-only index follows the writer's commits.
+  void Refresh() {
+    if (readable) {
+      readable->reopen();
+      LoadLangs();
+    }
+  }
+
+  Status RequireWritable() const {
+    if (!writable) return Status::FailedPrecondition("index " + path + " is open read-only");
+    return Status::Ok();
+  }
+
+  void BeginIfNeeded() {
+    if (!in_transaction) {
+      // A flushed transaction: nothing reaches the disk before Commit writes it together with the
+      // state, so the stored state always describes exactly the committed documents.
+      writable->begin_transaction(true);
+      in_transaction = true;
+    }
+  }
+
+  void CancelQuietly() {
+    if (!in_transaction) return;
+    try {
+      writable->cancel_transaction();
+    } catch (const Xapian::Error&) {
+      // Already failed; the Status of the original error is what the caller sees.
+    }
+    in_transaction = false;
+  }
+
+  Status Put(const std::string& publisher, const model::Record& record, bool replace) {
+    IPDX_RETURN_IF_ERROR(RequireWritable());
+    IPDX_ASSIGN_OR_RETURN(internal::BuiltDocument built,
+                          internal::BuildDocument(analyzer.get(), publisher, record));
+    try {
+      if (!replace && writable->term_exists(built.unique_term)) {
+        return Status::AlreadyExists("index already holds " + record.Id() + " from publisher " +
+                                     publisher);
+      }
+      BeginIfNeeded();
+      writable->replace_document(built.unique_term, built.document);
+      bool new_lang = false;
+      for (const std::string& lang : built.stem_langs) new_lang |= langs.insert(lang).second;
+      if (new_lang) {
+        std::string joined;
+        for (const std::string& lang : langs) joined += (joined.empty() ? "" : ",") + lang;
+        writable->set_metadata(std::string(kMetaLangs), joined);
+      }
+      return Status::Ok();
+    } catch (const Xapian::Error& e) {
+      CancelQuietly();
+      LoadLangs();
+      return FromXapian(e, "indexing " + record.Id());
+    }
+  }
+
+  struct Prepared {
+    Xapian::Query query;
+    HighlightTerms highlights;
+  };
+
+  Result<Prepared> Prepare(std::string_view text, QueryError* error) {
+    internal::Node root;
+    internal::RawError raw;
+    if (!internal::ParseQuery(text, &root, &raw)) return internal::MakeQueryError(text, raw, error);
+    internal::CompileContext context;
+    context.analyzer = analyzer.get();
+    context.stem_langs.assign(langs.begin(), langs.end());
+    context.db = &db();
+    context.wildcard_limit = options.wildcard_limit;
+    Prepared prepared;
+    if (!internal::CompileQuery(root, context, &prepared.query, &prepared.highlights, &raw)) {
+      return internal::MakeQueryError(text, raw, error);
+    }
+    return prepared;
+  }
+
+  Result<SearchResult> Run(const Xapian::Query& query, const HighlightTerms& highlights,
+                           size_t offset, size_t limit, SortOrder sort, bool facets,
+                           size_t facet_limit) {
+    if (limit > kMaxLimit) {
+      return Status::InvalidArgument("limit " + std::to_string(limit) + " is above the maximum " +
+                                     std::to_string(kMaxLimit));
+    }
+    // The spies outlive the Enquire that points at them.
+    FacetSpy office(internal::kSlotOffice, false, false);
+    FacetSpy ipc(internal::kSlotIpcSubclasses, true, false);
+    FacetSpy year(internal::kSlotYear, false, false);
+    FacetSpy applicant(internal::kSlotApplicants, true, true);
+    Xapian::Enquire enquire(db());
+    enquire.set_query(query);
+    if (sort == SortOrder::kDateDescending) {
+      enquire.set_sort_by_value_then_relevance(internal::kSlotPublicationDate, true);
+    } else if (sort == SortOrder::kDateAscending) {
+      enquire.set_sort_by_value_then_relevance(internal::kSlotPublicationDate, false);
+    }
+    if (facets) {
+      for (FacetSpy* spy : {&office, &ipc, &year, &applicant}) enquire.add_matchspy(spy);
+    }
+    const uint64_t check_at_least =
+        std::max<uint64_t>(offset + limit, facets ? kFacetSample : kExactTotalUpTo);
+    const Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(offset),
+                                               static_cast<Xapian::doccount>(limit),
+                                               static_cast<Xapian::doccount>(check_at_least));
+    SearchResult result;
+    result.total = mset.get_matches_estimated();
+    result.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      const Xapian::Document doc = it.get_document();
+      IPDX_ASSIGN_OR_RETURN(DocData data, internal::DecodeDocData(doc.get_data()));
+      Hit hit;
+      hit.id = data.id;
+      hit.publisher = data.publisher;
+      hit.score = it.get_weight();
+      hit.title = data.title;
+      hit.publication_date = data.publication_date;
+      hit.office = data.office;
+      hit.kind = data.kind;
+      hit.snippet = internal::MakeSnippet(analyzer.get(), data, highlights);
+      result.hits.push_back(std::move(hit));
+    }
+    if (facets) {
+      Facets f;
+      f.office = office.Top(facet_limit, false);
+      f.ipc_subclass = ipc.Top(facet_limit, false);
+      f.year = year.Top(facet_limit, true);
+      f.applicant = applicant.Top(facet_limit, false);
+      result.facets = std::move(f);
+      result.facets_exact = result.total_exact && result.total <= check_at_least;
+    }
+    return result;
+  }
+
+  // Retries once when a read-only index was overwritten by the writer mid-search.
+  template <typename F>
+  Result<SearchResult> WithRetry(F&& body, std::string_view what) {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        Refresh();
+        return body();
+      } catch (const Xapian::DatabaseModifiedError& e) {
+        if (attempt > 0) return FromXapian(e, what);
+      } catch (const Xapian::Error& e) {
+        return FromXapian(e, what);
+      }
+    }
+  }
+
+  Result<SearchResult> Similar(const SimilarRequest& request, QueryError* error);
+};
+
+Index::Index(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Index::~Index() {
+  if (impl_ && impl_->writable) {
+    // Uncommitted changes are dropped: the stored state still describes the last commit.
+    impl_->CancelQuietly();
+    try {
+      impl_->writable->close();
+    } catch (const Xapian::Error&) {
+      // Nothing to report from a destructor; the index state was written by the last Commit.
+    }
+  }
+}
+
+Result<std::unique_ptr<Index>> Index::Open(const std::string& path, const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = options;
+  IPDX_ASSIGN_OR_RETURN(impl->analyzer, Analyzer::Create());
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  const bool empty_dir = exists && fs::is_directory(path, ec) && fs::is_empty(path, ec);
+  try {
+    if (options.read_only) {
+      if (!exists) return Status::NotFound("no index at " + path);
+      impl->readable = std::make_unique<Xapian::Database>(path);
+    } else {
+      if (!exists && !options.create_if_missing) return Status::NotFound("no index at " + path);
+      // An existing, non-empty folder is opened, never recreated: a damaged index must be reported,
+      // not silently replaced by an empty one.
+      const int flags = (exists && !empty_dir)
+                            ? Xapian::DB_OPEN
+                            : (Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+      impl->writable = std::make_unique<Xapian::WritableDatabase>(path, flags);
+      if (!exists || empty_dir) {
+        impl->writable->set_metadata(std::string(kMetaFormat),
+                                     std::to_string(internal::kIndexFormat));
+        impl->writable->set_metadata(std::string(kMetaDocuments), "0");
+        impl->writable->set_metadata(std::string(kMetaMark), "");
+        impl->writable->commit();
+      }
+    }
+    const std::string format = impl->db().get_metadata(std::string(kMetaFormat));
+    if (format.empty()) {
+      return Status::FailedPrecondition("index at " + path +
+                                        " has no ipdx format marker: not an ipdx index; rebuild");
+    }
+    if (format != std::to_string(internal::kIndexFormat)) {
+      return Status::FailedPrecondition(
+          "index at " + path + " has format " + format + ", this ipdx reads format " +
+          std::to_string(internal::kIndexFormat) + ": rebuild (ipdx reindex)");
+    }
+    impl->LoadLangs();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "opening index " + path);
+  }
+  return std::unique_ptr<Index>(new Index(std::move(impl)));
+}
+
+Result<std::unique_ptr<Index>> Index::Rebuild(const std::string& path, const RecordSource& source,
+                                              const std::string& mark, const Options& options) {
+  if (options.read_only) return Status::InvalidArgument("a rebuild needs a writable index");
+  const std::string fresh = path + ".rebuild";
+  const std::string old = path + ".old";
+  std::error_code ec;
+  fs::remove_all(fresh, ec);  // left over by an interrupted rebuild
+  if (ec) return Status::IOError("cannot remove " + fresh + ": " + ec.message());
+  {
+    Options build_options = options;
+    build_options.create_if_missing = true;
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Open(fresh, build_options));
+    std::string publisher;
+    model::Record record;
+    uint64_t pending = 0;
+    while (true) {
+      IPDX_ASSIGN_OR_RETURN(bool more, source(&publisher, &record));
+      if (!more) break;
+      IPDX_RETURN_IF_ERROR(index->Replace(publisher, record).WithContext("rebuild"));
+      // Bounded memory: the folder only becomes the index after the final commit and the swap,
+      // so intermediate commits are invisible to users.
+      if (++pending >= 10000) {
+        IPDX_RETURN_IF_ERROR(index->Commit(""));
+        pending = 0;
+      }
+    }
+    IPDX_RETURN_IF_ERROR(index->Commit(mark));
+  }
+  fs::remove_all(old, ec);
+  if (fs::exists(path)) {
+    fs::rename(path, old, ec);
+    if (ec) return Status::IOError("cannot move " + path + " aside: " + ec.message());
+  }
+  fs::rename(fresh, path, ec);
+  if (ec) return Status::IOError("cannot move " + fresh + " to " + path + ": " + ec.message());
+  fs::remove_all(old, ec);
+  return Open(path, options);
+}
+
+Status Index::Add(const std::string& publisher, const model::Record& record) {
+  return impl_->Put(publisher, record, false);
+}
+
+Status Index::Replace(const std::string& publisher, const model::Record& record) {
+  return impl_->Put(publisher, record, true);
+}
+
+Status Index::Delete(const std::string& publisher, const std::string& id) {
+  IPDX_RETURN_IF_ERROR(impl_->RequireWritable());
+  const std::string term = internal::UniqueTerm(publisher, id);
+  try {
+    if (!impl_->writable->term_exists(term)) {
+      return Status::NotFound("index holds no " + id + " from publisher " + publisher);
+    }
+    impl_->BeginIfNeeded();
+    impl_->writable->delete_document(term);
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    impl_->CancelQuietly();
+    return FromXapian(e, "deleting " + id);
+  }
+}
+
+Status Index::Commit(const std::string& mark) {
+  IPDX_RETURN_IF_ERROR(impl_->RequireWritable());
+  try {
+    impl_->BeginIfNeeded();
+    Xapian::WritableDatabase& db = *impl_->writable;
+    db.set_metadata(std::string(kMetaFormat), std::to_string(internal::kIndexFormat));
+    db.set_metadata(std::string(kMetaDocuments), std::to_string(db.get_doccount()));
+    db.set_metadata(std::string(kMetaMark), mark);
+    db.commit_transaction();
+    impl_->in_transaction = false;
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    impl_->CancelQuietly();
+    return FromXapian(e, "committing index " + impl_->path);
+  }
+}
+
+Result<IndexState> Index::State() {
+  try {
+    impl_->Refresh();
+    Xapian::Database& db = impl_->db();
+    IndexState state;
+    const std::string format = db.get_metadata(std::string(kMetaFormat));
+    const std::string documents = db.get_metadata(std::string(kMetaDocuments));
+    try {
+      state.format = format.empty() ? 0 : std::stoi(format);
+      state.documents = documents.empty() ? 0 : std::stoull(documents);
+    } catch (const std::exception&) {
+      return Status::Corruption("index " + impl_->path + " has a malformed state: format '" +
+                                format + "', documents '" + documents + "'");
+    }
+    state.mark = db.get_metadata(std::string(kMetaMark));
+    return state;
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "reading index state");
+  }
+}
+
+Status Index::Verify(const std::string& expected_mark, uint64_t expected_documents) {
+  IPDX_ASSIGN_OR_RETURN(IndexState state, State());
+  try {
+    if (state.format != internal::kIndexFormat) {
+      return Status::FailedPrecondition("index format " + std::to_string(state.format) +
+                                        ", this ipdx writes " +
+                                        std::to_string(internal::kIndexFormat) + ": rebuild");
+    }
+    if (impl_->in_transaction) {
+      return Status::FailedPrecondition("index has uncommitted changes; Commit before Verify");
+    }
+    const uint64_t held = impl_->db().get_doccount();
+    if (held != state.documents) {
+      return Status::Corruption("index holds " + std::to_string(held) +
+                                " documents but its last commit recorded " +
+                                std::to_string(state.documents) + ": rebuild");
+    }
+    if (state.mark != expected_mark) {
+      return Status::FailedPrecondition("index is behind the store: index at mark '" + state.mark +
+                                        "', store at '" + expected_mark + "': rebuild");
+    }
+    if (held != expected_documents) {
+      return Status::FailedPrecondition("index holds " + std::to_string(held) +
+                                        " documents, the store " +
+                                        std::to_string(expected_documents) + ": rebuild");
+    }
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "verifying index");
+  }
+}
+
+Status Index::DeepCheck() {
+  std::ostringstream report;
+  try {
+    const size_t errors = Xapian::Database::check(impl_->path, Xapian::DBCHECK_FULL_TREE, &report);
+    if (errors > 0) {
+      std::string text = report.str();
+      if (text.size() > 2000) text = text.substr(text.size() - 2000);
+      return Status::Corruption("index " + impl_->path + ": " + std::to_string(errors) +
+                                " errors found by the checker: " + text);
+    }
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "checking index " + impl_->path);
+  }
+}
+
+Result<uint64_t> Index::DocumentCount() {
+  try {
+    impl_->Refresh();
+    return static_cast<uint64_t>(impl_->db().get_doccount());
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "counting index documents");
+  }
+}
+
+Result<std::vector<std::string>> Index::Languages() {
+  try {
+    impl_->Refresh();
+    return std::vector<std::string>(impl_->langs.begin(), impl_->langs.end());
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "reading index languages");
+  }
+}
+
+Result<SearchResult> Index::Search(const SearchRequest& request, QueryError* error) {
+  return impl_->WithRetry(
+      [&]() -> Result<SearchResult> {
+        IPDX_ASSIGN_OR_RETURN(Impl::Prepared prepared, impl_->Prepare(request.query, error));
+        return impl_->Run(prepared.query, prepared.highlights, request.offset, request.limit,
+                          request.sort, request.facets, request.facet_limit);
+      },
+      "searching");
+}
+
+Result<SearchResult> Index::Similar(const SimilarRequest& request, QueryError* error) {
+  return impl_->WithRetry([&]() { return impl_->Similar(request, error); }, "similar documents");
+}
+
+Result<SearchResult> Index::Impl::Similar(const SimilarRequest& request, QueryError* error) {
+  Xapian::Database& database = db();
+  std::string text;
+  std::string lang = internal::NormalizeLang(request.lang);
+  if (!request.id.empty()) {
+    const std::string term = request.publisher.empty()
+                                 ? std::string(internal::kPrefixId) + request.id
+                                 : internal::UniqueTerm(request.publisher, request.id);
+    auto it = database.postlist_begin(term);
+    if (it == database.postlist_end(term)) {
+      return Status::NotFound("no indexed copy of " + request.id +
+                              (request.publisher.empty() ? "" : " from " + request.publisher));
+    }
+    IPDX_ASSIGN_OR_RETURN(DocData data,
+                          internal::DecodeDocData(database.get_document(*it).get_data()));
+    text = data.title;
+    for (const internal::DocSection& section : data.sections) {
+      if (section.field == 'a' || section.field == 'c') text += "\n" + section.text;
+    }
+    if (lang.empty()) lang = data.language.empty() ? data.title_lang : data.language;
+  } else if (!request.text.empty()) {
+    text = request.text;
+  } else {
+    return Status::InvalidArgument("similar documents need an id or a text");
+  }
+
+  // Term statistics of the example: frequency in the text and document frequency in the index.
+  struct Candidate {
+    internal::Token token;
+    uint64_t tf = 0;
+    double score = 0;
+  };
+  std::map<std::string, Candidate> candidates;
+  for (internal::Token& token : analyzer->Tokenize(text)) {
+    if (!token.positional) continue;
+    // Bare numbers are mostly reference numerals ("10", "12a") and claim numbers: noise.
+    bool digits = true;
+    for (char c : token.term) digits = digits && c >= '0' && c <= '9';
+    if (digits || (!token.cjk && token.term.size() < 2)) continue;
+    Candidate& c = candidates[token.term];
+    if (c.tf == 0) c.token = token;
+    ++c.tf;
+  }
+  const double n = static_cast<double>(database.get_doccount()) + 1;
+  std::vector<Candidate> ranked;
+  for (auto& [term, c] : candidates) {
+    Xapian::doccount df = 0;
+    for (std::string_view prefix : internal::kTextPrefixes) {
+      df = std::max(df, database.get_termfreq(std::string(prefix) + term));
+    }
+    if (df == 0) continue;  // no indexed document has it: cannot contribute
+    c.score = (1 + std::log(static_cast<double>(c.tf))) * std::log(n / df);
+    if (c.score <= 0) continue;
+    ranked.push_back(std::move(c));
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  if (ranked.size() > request.max_terms) ranked.resize(request.max_terms);
+
+  std::vector<std::string> stem_langs;
+  if (!lang.empty() && analyzer->HasStemmer(lang)) {
+    stem_langs.push_back(lang);
+  } else {
+    stem_langs.assign(langs.begin(), langs.end());
+  }
+  const std::vector<std::string_view> prefixes(std::begin(internal::kTextPrefixes),
+                                               std::end(internal::kTextPrefixes));
+  HighlightTerms highlights;
+  std::vector<Xapian::Query> parts;
+  for (const Candidate& c : ranked) {
+    Xapian::Query q;
+    if (c.token.cjk) {
+      std::vector<Xapian::Query> terms;
+      for (std::string_view prefix : prefixes)
+        terms.emplace_back(std::string(prefix) + c.token.term);
+      q = Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(), terms.end());
+      highlights.words.insert(c.token.term);
+    } else {
+      q = internal::StemmedWordQuery(analyzer.get(), prefixes, stem_langs, c.token, &highlights);
+    }
+    // The example's term frequency weighs like BM25's query-frequency factor (k3 = 1).
+    const double tf = static_cast<double>(c.tf);
+    parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, q, 2 * tf / (1 + tf));
+  }
+  Xapian::Query query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  if (parts.empty()) query = Xapian::Query::MatchNothing;
+  if (request.exclude_same_id && !request.id.empty()) {
+    query = Xapian::Query(Xapian::Query::OP_AND_NOT, query,
+                          Xapian::Query(std::string(internal::kPrefixId) + request.id));
+  }
+  if (!request.restrict_query.empty()) {
+    IPDX_ASSIGN_OR_RETURN(Prepared restriction, Prepare(request.restrict_query, error));
+    query = Xapian::Query(Xapian::Query::OP_FILTER, query, restriction.query);
+  }
+  return Run(query, highlights, request.offset, request.limit, SortOrder::kRelevance, false, 0);
+}
+
+Status ValidateQuery(std::string_view query, QueryError* error) {
+  return ExplainQuery(query, error).status();
+}
+
+Result<std::string> ExplainQuery(std::string_view query, QueryError* error) {
+  internal::Node root;
+  internal::RawError raw;
+  if (!internal::ParseQuery(query, &root, &raw)) return internal::MakeQueryError(query, raw, error);
+  IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Analyzer> analyzer, Analyzer::Create());
+  internal::CompileContext context;
+  context.analyzer = analyzer.get();
+  Xapian::Query compiled;
+  if (!internal::CompileQuery(root, context, &compiled, nullptr, &raw)) {
+    return internal::MakeQueryError(query, raw, error);
+  }
+  return internal::DescribeNode(root);
+}
+
+}  // namespace ipdx::search

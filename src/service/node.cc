@@ -1,0 +1,135 @@
+// Node::Init and Node::Open: the node folder, ipdx.toml and the store (docs/formats/store.md).
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <string>
+#include <system_error>
+
+#include "model/model.h"
+#include "service/file_util.h"
+#include "service/service.h"
+
+namespace ipdx::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kNodeFormatVersion = 1;
+constexpr const char* kConfigFile = "ipdx.toml";
+constexpr const char* kStoreFile = "ipdx.db";
+
+// A node runs for an office that exists today: former codes (SU, DD, YU ...) stay valid in data
+// but cannot publish new records.
+Status CheckOfficeCode(const std::string& office) {
+  switch (model::LookupSt3(office)) {
+    case model::St3Status::kCurrent:
+      return Status::Ok();
+    case model::St3Status::kFormer:
+      return Status::InvalidArgument("office code '" + office +
+                                     "' is a former WIPO ST.3 code; a node needs a current one");
+    case model::St3Status::kUnknown:
+      break;
+  }
+  return Status::InvalidArgument("office code '" + office +
+                                 "' is not a WIPO ST.3 office or country code (e.g. US, EP, WO)");
+}
+
+std::string NotANode(const std::string& home) {
+  return home + " is not an ipdx node (no ipdx.toml); run: ipdx --home " + home +
+         " init --office CC";
+}
+
+// Parses ipdx.toml into a NodeConfig. Every problem is FailedPrecondition naming the file and,
+// for syntax errors, the line and column.
+Result<NodeConfig> ReadConfig(const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Status::FailedPrecondition(path + ":" + std::to_string(where.line) + ":" +
+                                      std::to_string(where.column) + ": " +
+                                      std::string(e.description()));
+  } catch (const std::exception& e) {
+    return Status::FailedPrecondition(path + ": " + e.what());
+  }
+  std::optional<int64_t> format_version = table["format_version"].value<int64_t>();
+  if (!format_version) {
+    return Status::FailedPrecondition(path + ": missing integer key format_version");
+  }
+  if (*format_version > kNodeFormatVersion) {
+    return Status::FailedPrecondition(path + ": format_version " + std::to_string(*format_version) +
+                                      " was written by a newer ipdx (this one reads " +
+                                      std::to_string(kNodeFormatVersion) + "); upgrade ipdx");
+  }
+  if (*format_version < 1) {
+    return Status::FailedPrecondition(path + ": format_version " + std::to_string(*format_version) +
+                                      " is not a valid version (1 is the first)");
+  }
+  std::optional<std::string> office = table["office"].value<std::string>();
+  if (!office) return Status::FailedPrecondition(path + ": missing string key office");
+  Status s = CheckOfficeCode(*office);
+  if (!s.ok()) return Status::FailedPrecondition(path + ": " + s.message());
+  return NodeConfig{*office};
+}
+
+}  // namespace
+
+Status Node::Init(const std::string& home, const NodeConfig& config) {
+  if (home.empty()) return Status::InvalidArgument("empty node folder (--home)");
+  // Callers may pass the code as typed ("us "); the file and the store keep the normalised form.
+  const std::string office = model::NormalizeOfficeCode(config.office);
+  IPDX_RETURN_IF_ERROR(CheckOfficeCode(office));
+
+  const fs::path dir(home);
+  const fs::path config_path = dir / kConfigFile;
+  std::error_code ec;
+  if (fs::exists(config_path, ec)) {
+    return Status::AlreadyExists(home + " is already an ipdx node (" + config_path.string() +
+                                 " exists)");
+  }
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    return Status::FailedPrecondition(home + " exists and is not a folder");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + home + ": " + ec.message());
+
+  // The store first, the configuration last: a folder with ipdx.toml always has its database.
+  // A store left by an earlier, interrupted init is reused if it belongs to the same office.
+  {
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
+                          store::Store::OpenSqlite((dir / kStoreFile).string()));
+    IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(office));
+  }
+  std::string toml =
+      "# ipdx node configuration (docs/formats/store.md)\n"
+      "format_version = " +
+      std::to_string(kNodeFormatVersion) +
+      "\n"
+      "# WIPO ST.3 code of the office running this node: the publisher of its records.\n"
+      "office = \"" +
+      office + "\"\n";
+  return internal::WriteFileAtomic(config_path.string(), toml);
+}
+
+Result<std::unique_ptr<Node>> Node::Open(const std::string& home) {
+  const fs::path dir(home);
+  const fs::path config_path = dir / kConfigFile;
+  std::error_code ec;
+  if (!fs::is_regular_file(config_path, ec)) return Status::FailedPrecondition(NotANode(home));
+  IPDX_ASSIGN_OR_RETURN(NodeConfig config, ReadConfig(config_path.string()));
+
+  const fs::path store_path = dir / kStoreFile;
+  // Opening would silently create an empty store and hide the loss.
+  if (!fs::exists(store_path, ec)) {
+    return Status::FailedPrecondition(store_path.string() +
+                                      " is missing: the node's records are gone. Restore it "
+                                      "from a backup, or remove ipdx.toml and run ipdx init.");
+  }
+  IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
+                        store::Store::OpenSqlite(store_path.string()));
+  IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(config.office).WithContext(config_path.string()));
+  return std::make_unique<Node>(Key{}, home, std::move(config), std::move(store));
+}
+
+}  // namespace ipdx::service

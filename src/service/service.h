@@ -1,0 +1,125 @@
+#pragma once
+// ipdx::service: the use-cases shared by the CLI and (later) the HTTP API. Nothing here prints;
+// progress is reported through callbacks and results are values.
+//
+// A Node is one office's folder (`--home`): ipdx.toml (office code, settings) and the embedded
+// store (ipdx.db, SQLite WAL). A Node is externally synchronised: one thread uses it at a time
+// (ingest uses worker threads internally).
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "model/record.h"
+#include "store/store.h"
+
+namespace ipdx::service {
+
+struct NodeConfig {
+  std::string office;  // ST.3 code of the office that runs the node
+};
+
+class Node {
+ public:
+  // Creates `home` (if needed) with ipdx.toml and an empty store. AlreadyExists when a node is
+  // already there.
+  static Status Init(const std::string& home, const NodeConfig& config);
+  // The office code must be a current WIPO ST.3 code (InvalidArgument otherwise). Files and their
+  // format: docs/formats/store.md.
+  //
+  // Opens an existing node; FailedPrecondition ("not an ipdx node; run ipdx init") otherwise,
+  // also for an ipdx.toml written by a newer ipdx or naming another office than the store.
+  static Result<std::unique_ptr<Node>> Open(const std::string& home);
+
+  const std::string& home() const { return home_; }
+  const NodeConfig& config() const { return config_; }
+  store::Store& store() { return *store_; }
+
+ private:
+  // Passkey: only Open can build a Node, yet std::make_unique can call the constructor.
+  struct Key {
+    explicit Key() = default;
+  };
+
+ public:
+  Node(Key, std::string home, NodeConfig config, std::unique_ptr<store::Store> store)
+      : home_(std::move(home)), config_(std::move(config)), store_(std::move(store)) {}
+
+ private:
+  std::string home_;
+  NodeConfig config_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// ---- ingest ----------------------------------------------------------------------------------
+
+struct IngestProgress {
+  std::string file;          // current input
+  uint64_t bytes_done = 0;   // over all inputs
+  uint64_t bytes_total = 0;  // over all inputs (0 when unknown)
+  uint64_t documents = 0;    // documents seen so far
+};
+
+struct RejectInfo {
+  std::string file;
+  uint64_t offset = 0;
+  std::string id;  // publication id when it could be read
+  std::string rule;
+  std::string field;
+  std::string message;
+};
+
+// Bound on IngestSummary::rejects, so the summary of a huge ingest stays small.
+inline constexpr size_t kMaxRejectsInSummary = 1000;
+
+struct IngestSummary {
+  int64_t run_id = 0;
+  uint64_t documents = 0;
+  uint64_t accepted = 0;   // new records
+  uint64_t updated = 0;    // new versions of existing records
+  uint64_t unchanged = 0;  // same content hash as the current version
+  uint64_t rejected = 0;
+  std::map<std::string, uint64_t> rejected_by_rule;  // first error rule of each reject
+  // The first kMaxRejectsInSummary rejects in input order (all of them are in the store:
+  // Store::ListRejects(run_id)); rejects_truncated tells that more were left out here.
+  std::vector<RejectInfo> rejects;
+  bool rejects_truncated = false;
+  // Documentation files (README, PROVENANCE.md, LICENSE) found in folders and not read.
+  std::vector<std::string> skipped_files;
+  uint64_t warnings = 0;  // warning findings kept on stored records
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+struct IngestOptions {
+  std::vector<std::string> paths;  // files, folders (recursively), .zip archives
+  size_t batch_size = 500;         // documents per store transaction
+  int threads = 0;                 // decode workers; 0 = hardware concurrency
+  std::function<void(const IngestProgress&)> on_progress;  // may be empty
+};
+
+// Reads, decodes, validates and stores every document under `options.paths`. Each document
+// becomes a stored record version or a reject (file, offset, rule, message); nothing is dropped.
+// Batches are committed atomically, so a killed ingest leaves the store consistent and running
+// it again finishes the job with no duplicates. Status errors only for usage or I/O problems
+// (missing path, unreadable file); bad documents are rejects, not errors.
+Result<IngestSummary> Ingest(Node& node, const IngestOptions& options);
+
+// ---- export ----------------------------------------------------------------------------------
+
+enum class ExportFormat { kJson, kSt96 };
+struct ExportSummary {
+  uint64_t records = 0;
+  std::string out_dir;
+};
+// Writes the current version of every record into `out_dir` (created if needed) as ID.json
+// (codec::ToJson, pretty) or ID.xml (codec::ToSt96Xml). Each file is written to a temporary name
+// and renamed, so a reader never sees a half-written file; existing files of the same name are
+// replaced. Characters outside [A-Za-z0-9._-] in an id become '_' in its file name.
+Result<ExportSummary> Export(Node& node, ExportFormat format, const std::string& out_dir);
+
+}  // namespace ipdx::service

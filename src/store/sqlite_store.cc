@@ -1,0 +1,760 @@
+// The SQLite implementation of store::Store. The schema, the settings and their reasons are in
+// docs/formats/store.md; keep the two in step.
+#include <sqlite3.h>
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "codec/codec.h"
+#include "store/store.h"
+
+namespace ipdx::store {
+namespace {
+
+// PRAGMA application_id: ASCII "ipdx".
+constexpr int kApplicationId = 0x69706478;
+constexpr int kBusyTimeoutMs = 5000;
+
+// Forward migrations: kMigrations[n] takes the schema from version n to n+1. Never edit a
+// migration that has shipped; add a new one and bump kSchemaVersion.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the first schema.
+    R"sql(
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE records (
+  publisher        TEXT    NOT NULL,
+  id               TEXT    NOT NULL,
+  version          INTEGER NOT NULL CHECK (version >= 1),
+  hash             TEXT    NOT NULL,
+  office           TEXT    NOT NULL,
+  number           TEXT    NOT NULL,
+  kind             TEXT    NOT NULL,
+  publication_date TEXT    NOT NULL,
+  json             TEXT    NOT NULL,
+  stored_at        TEXT    NOT NULL,
+  source_file      TEXT    NOT NULL,
+  source_offset    INTEGER NOT NULL,
+  source_sha256    TEXT    NOT NULL,
+  PRIMARY KEY (publisher, id, version)
+);
+CREATE TABLE current (
+  publisher TEXT    NOT NULL,
+  id        TEXT    NOT NULL,
+  version   INTEGER NOT NULL,
+  hash      TEXT    NOT NULL,
+  PRIMARY KEY (publisher, id),
+  FOREIGN KEY (publisher, id, version) REFERENCES records (publisher, id, version)
+) WITHOUT ROWID;
+CREATE INDEX current_by_id ON current (id, publisher);
+CREATE TABLE ingest_runs (
+  run_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at  TEXT    NOT NULL,
+  finished_at TEXT,
+  status      TEXT    NOT NULL
+              CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+  inputs      TEXT    NOT NULL,
+  documents   INTEGER NOT NULL DEFAULT 0,
+  accepted    INTEGER NOT NULL DEFAULT 0,
+  updated     INTEGER NOT NULL DEFAULT 0,
+  unchanged   INTEGER NOT NULL DEFAULT 0,
+  rejected    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX ingest_runs_by_status ON ingest_runs (status);
+CREATE TABLE rejects (
+  reject_id     INTEGER PRIMARY KEY,
+  run_id        INTEGER REFERENCES ingest_runs (run_id),
+  file          TEXT    NOT NULL,
+  offset        INTEGER NOT NULL,
+  source_sha256 TEXT    NOT NULL,
+  id            TEXT    NOT NULL,
+  format        TEXT    NOT NULL,
+  rule          TEXT    NOT NULL,
+  field         TEXT    NOT NULL,
+  message       TEXT    NOT NULL,
+  created_at    TEXT    NOT NULL,
+  UNIQUE (source_sha256, rule)
+);
+CREATE INDEX rejects_by_run ON rejects (run_id);
+)sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
+
+// Picks, per publication id, the copy GetRecord returns: the office named in the id, then the
+// local publisher (?2), then the smallest publisher code. Office codes never contain '-'.
+constexpr const char* kChoosePublisherSql =
+    "SELECT publisher FROM current WHERE id = ?1 ORDER BY "
+    "CASE WHEN publisher = substr(id, 1, instr(id, '-') - 1) THEN 0 "
+    "WHEN publisher = ?2 THEN 1 ELSE 2 END, publisher LIMIT 1";
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Maps an SQLite result code to the closed set of Status codes.
+Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
+  std::string msg(what);
+  msg += ": ";
+  msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(std::move(msg));
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Unavailable(std::move(msg));
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_PROTOCOL:
+      return Status::IOError(std::move(msg));
+    case SQLITE_AUTH:
+      return Status::PermissionDenied(std::move(msg));
+    default:
+      return Status::Internal(std::move(msg));
+  }
+}
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// One use of a cached prepared statement: binds, steps, reads columns, and on destruction resets
+// the statement and clears its bindings, so a cached statement never holds a read transaction
+// open or carries values into its next use. A bind failure is kept and reported by Step().
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Query() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Query& Bind(int i, std::string_view v) {
+    Check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    return *this;
+  }
+  Query& Bind(int i, int64_t v) {
+    Check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Query& BindNull(int i) {
+    Check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+
+  // True when a row is available, false when done.
+  Result<bool> Step() {
+    if (bind_rc_ != SQLITE_OK) return SqliteStatus(db_, bind_rc_, "binding a parameter");
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return SqliteStatus(db_, rc, sqlite3_sql(stmt_));
+  }
+  // Runs a statement that returns no rows (or whose rows are ignored).
+  Status Run() {
+    Result<bool> r = Step();
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    if (p == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+  Status Init();
+
+  Status SetLocalPublisher(const std::string& publisher) override;
+  Status Begin() override;
+  Status Commit() override;
+  Status Rollback() override;
+  Result<PutResult> PutRecord(const std::string& publisher, model::Record* record) override;
+  Result<model::Record> GetRecord(const std::string& id, std::optional<int> version) override;
+  Result<model::Record> GetRecordFrom(const std::string& publisher, const std::string& id,
+                                      std::optional<int> version) override;
+  Result<std::vector<VersionInfo>> ListVersions(const std::string& id) override;
+  Result<std::vector<model::Record>> ListRecords(const std::string& after_id,
+                                                 size_t limit) override;
+  Result<uint64_t> CountRecords() override;
+  Status PutReject(const RejectRow& reject) override;
+  Result<std::vector<RejectRow>> ListRejects(std::optional<int64_t> run_id, size_t limit) override;
+  Result<int64_t> StartRun(const std::string& inputs) override;
+  Status FinishRun(const IngestRun& run) override;
+  Status UpdateRun(const IngestRun& run) override;
+  Result<std::vector<IngestRun>> ListRuns(size_t limit) override;
+  Result<int> SchemaVersion() override;
+  Status CheckIntegrity() override;
+
+ private:
+  // A Query over the cached statement for `sql`, preparing it on first use.
+  Result<std::unique_ptr<Query>> Prepare(const char* sql);
+  // Runs SQL without parameters (several statements allowed), for DDL and pragmas.
+  Status Exec(const char* sql);
+  // Runs one parameterless statement through the statement cache (hot paths).
+  Status RunCached(const char* sql);
+  Result<int64_t> PragmaInt(const char* sql);
+  Status Migrate();
+  Result<std::string> ChoosePublisher(const std::string& id);
+  Status WriteRun(const IngestRun& run, bool finish);
+  Status PutRecordInner(const std::string& publisher, model::Record* record, PutResult* out);
+
+  DbPtr db_;  // destroyed after cache_ (declared first): statements are finalized before close
+  std::string path_;
+  std::unordered_map<std::string, StmtPtr> cache_;
+  std::string local_publisher_;
+};
+
+Result<std::unique_ptr<Query>> SqliteStore::Prepare(const char* sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK) return SqliteStatus(db_.get(), rc, std::string("preparing ") + sql);
+    it = cache_.emplace(sql, std::move(stmt)).first;
+  }
+  return std::make_unique<Query>(db_.get(), it->second.get());
+}
+
+Status SqliteStore::Exec(const char* sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err);
+  if (rc == SQLITE_OK) return Status::Ok();
+  std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
+  sqlite3_free(err);
+  Status s = SqliteStatus(nullptr, rc, msg);
+  return {s.code(), path_ + ": " + msg};
+}
+
+Status SqliteStore::RunCached(const char* sql) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql));
+  return q->Run();
+}
+
+Result<int64_t> SqliteStore::PragmaInt(const char* sql) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql));
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return Status::Internal(std::string("no result from ") + sql);
+  return q->Int(0);
+}
+
+Status SqliteStore::Init() {
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+
+  // Look before touching anything: a foreign or newer database must be left exactly as it is.
+  // Reading the header is also where SQLite notices a file that is not a database.
+  IPDX_ASSIGN_OR_RETURN(int64_t app_id, PragmaInt("PRAGMA application_id"));
+  IPDX_ASSIGN_OR_RETURN(int64_t user_version, PragmaInt("PRAGMA user_version"));
+  IPDX_ASSIGN_OR_RETURN(int64_t tables, PragmaInt("SELECT count(*) FROM sqlite_master"));
+  if (app_id != 0 && app_id != kApplicationId) {
+    return Status::FailedPrecondition(path_ + " is an SQLite database of another application (" +
+                                      "application_id " + std::to_string(app_id) +
+                                      "), not an ipdx store");
+  }
+  if (user_version > kSchemaVersion) {
+    return Status::FailedPrecondition(
+        path_ + ": store schema version " + std::to_string(user_version) +
+        " was written by a newer ipdx; this binary knows schema version " +
+        std::to_string(kSchemaVersion) + ". Upgrade ipdx to open it.");
+  }
+  if (user_version == 0 && tables > 0) {
+    return Status::FailedPrecondition(path_ +
+                                      " is an SQLite database without an ipdx schema "
+                                      "(user_version 0, " +
+                                      std::to_string(tables) + " objects); not an ipdx store");
+  }
+
+  // journal_mode answers with the mode in force; anything but "wal" (a file system without
+  // shared memory, an in-memory path) would silently lose the concurrency and crash guarantees.
+  {
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare("PRAGMA journal_mode = WAL"));
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row || q->Text(0) != "wal") {
+      return Status::IOError(path_ + ": cannot switch the database to WAL mode (got '" +
+                             (row ? q->Text(0) : std::string()) + "')");
+    }
+  }
+  IPDX_RETURN_IF_ERROR(Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
+  IPDX_RETURN_IF_ERROR(Migrate());
+  IPDX_RETURN_IF_ERROR(
+      Exec("UPDATE ingest_runs SET status = 'interrupted', finished_at = NULL "
+           "WHERE status = 'running'"));
+  // Read back the office recorded by an earlier SetLocalPublisher so GetRecord prefers it even
+  // when the caller opens the store without declaring it.
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT value FROM meta WHERE key = 'local_publisher'"));
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (row) local_publisher_ = q->Text(0);
+  return Status::Ok();
+}
+
+Status SqliteStore::Migrate() {
+  for (;;) {
+    // BEGIN IMMEDIATE takes the write lock, so two processes opening a new store at once migrate
+    // it once: the second re-reads user_version after the first committed.
+    IPDX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Result<int64_t> uv = PragmaInt("PRAGMA user_version");
+    Result<int64_t> tables = PragmaInt("SELECT count(*) FROM sqlite_master");
+    if (!uv.ok() || !tables.ok()) {
+      (void)Exec("ROLLBACK");
+      return !uv.ok() ? uv.status() : tables.status();
+    }
+    if (*uv >= kSchemaVersion) return Exec("COMMIT");
+    if (*uv == 0 && *tables > 0) {
+      (void)Exec("ROLLBACK");
+      return Status::FailedPrecondition(path_ + " is not an ipdx store (tables without a schema)");
+    }
+    std::string sql = kMigrations[*uv];
+    sql += "PRAGMA user_version = " + std::to_string(*uv + 1) + ";";
+    if (*uv == 0) sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
+    Status s = Exec(sql.c_str());
+    if (s.ok()) s = Exec("COMMIT");
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s.WithContext("migrating the store schema from version " + std::to_string(*uv));
+    }
+  }
+}
+
+Status SqliteStore::SetLocalPublisher(const std::string& publisher) {
+  if (publisher.empty()) return Status::InvalidArgument("empty local publisher");
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT value FROM meta WHERE key = 'local_publisher'"));
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (row) {
+    std::string recorded = q->Text(0);
+    if (recorded != publisher) {
+      return Status::FailedPrecondition(
+          path_ + " belongs to office " + recorded + ", not " + publisher +
+          ": local records are keyed by the node's office, which cannot change");
+    }
+  } else {
+    IPDX_ASSIGN_OR_RETURN(auto ins, Prepare("INSERT INTO meta (key, value) "
+                                            "VALUES ('local_publisher', ?1)"));
+    ins->Bind(1, publisher);
+    IPDX_RETURN_IF_ERROR(ins->Run());
+  }
+  local_publisher_ = publisher;
+  return Status::Ok();
+}
+
+Status SqliteStore::Begin() {
+  if (sqlite3_get_autocommit(db_.get()) == 0) {
+    return Status::FailedPrecondition("Begin: a transaction is already open");
+  }
+  // IMMEDIATE: take the write lock now, so a concurrent writer makes us wait (busy_timeout) at
+  // the start instead of failing half-way through a batch.
+  return Exec("BEGIN IMMEDIATE");
+}
+
+Status SqliteStore::Commit() {
+  if (sqlite3_get_autocommit(db_.get()) != 0) {
+    return Status::FailedPrecondition("Commit: no transaction is open");
+  }
+  return Exec("COMMIT");
+}
+
+Status SqliteStore::Rollback() {
+  // SQLite may already have rolled back on its own (after SQLITE_FULL, an I/O error); then there
+  // is nothing left to do.
+  if (sqlite3_get_autocommit(db_.get()) != 0) return Status::Ok();
+  return Exec("ROLLBACK");
+}
+
+Result<PutResult> SqliteStore::PutRecord(const std::string& publisher, model::Record* record) {
+  if (publisher.empty()) return Status::InvalidArgument("PutRecord: empty publisher");
+  if (record->office.empty() || record->number.empty()) {
+    return Status::InvalidArgument("PutRecord: record without office or number ('" + record->Id() +
+                                   "')");
+  }
+  // A savepoint makes the two writes (the version and the current pointer) atomic also when the
+  // caller has not opened a transaction, and nests inside one when it has.
+  IPDX_RETURN_IF_ERROR(RunCached("SAVEPOINT put_record"));
+  PutResult out;
+  Status s = PutRecordInner(publisher, record, &out);
+  if (!s.ok()) {
+    (void)RunCached("ROLLBACK TO put_record");
+    (void)RunCached("RELEASE put_record");
+    return s.WithContext("storing " + record->Id() + " from " + publisher);
+  }
+  IPDX_RETURN_IF_ERROR(RunCached("RELEASE put_record"));
+  return out;
+}
+
+Status SqliteStore::PutRecordInner(const std::string& publisher, model::Record* record,
+                                   PutResult* out) {
+  const std::string id = record->Id();
+  const std::string hash = codec::ContentHash(*record);
+  int current_version = 0;
+  {
+    IPDX_ASSIGN_OR_RETURN(
+        auto q, Prepare("SELECT version, hash FROM current WHERE publisher = ?1 AND id = ?2"));
+    q->Bind(1, publisher).Bind(2, id);
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (row) {
+      current_version = static_cast<int>(q->Int(0));
+      if (q->Text(1) == hash) {
+        record->version = current_version;
+        record->hash = hash;
+        *out = {PutOutcome::kUnchanged, current_version, hash};
+        return Status::Ok();
+      }
+    }
+  }
+  record->version = current_version + 1;
+  record->hash = hash;
+  const std::string json = codec::ToJson(*record);
+  {
+    IPDX_ASSIGN_OR_RETURN(
+        auto q, Prepare("INSERT INTO records (publisher, id, version, hash, office, number, kind, "
+                        "publication_date, json, stored_at, source_file, source_offset, "
+                        "source_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                        "?12, ?13)"));
+    q->Bind(1, publisher)
+        .Bind(2, id)
+        .Bind(3, int64_t{record->version})
+        .Bind(4, hash)
+        .Bind(5, record->office)
+        .Bind(6, record->number)
+        .Bind(7, record->kind)
+        .Bind(8, record->publication_date)
+        .Bind(9, json)
+        .Bind(10, NowUtc())
+        .Bind(11, record->source.file)
+        .Bind(12, static_cast<int64_t>(record->source.offset))
+        .Bind(13, record->source.sha256);
+    IPDX_RETURN_IF_ERROR(q->Run());
+  }
+  {
+    IPDX_ASSIGN_OR_RETURN(
+        auto q, Prepare("INSERT INTO current (publisher, id, version, hash) VALUES (?1, ?2, ?3, "
+                        "?4) ON CONFLICT (publisher, id) DO UPDATE SET version = excluded.version, "
+                        "hash = excluded.hash"));
+    q->Bind(1, publisher).Bind(2, id).Bind(3, int64_t{record->version}).Bind(4, hash);
+    IPDX_RETURN_IF_ERROR(q->Run());
+  }
+  *out = {current_version == 0 ? PutOutcome::kNew : PutOutcome::kUpdated, record->version, hash};
+  return Status::Ok();
+}
+
+Result<std::string> SqliteStore::ChoosePublisher(const std::string& id) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(kChoosePublisherSql));
+  q->Bind(1, id).Bind(2, local_publisher_);
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return Status::NotFound("no record " + id);
+  return q->Text(0);
+}
+
+Result<model::Record> SqliteStore::GetRecord(const std::string& id, std::optional<int> version) {
+  IPDX_ASSIGN_OR_RETURN(std::string publisher, ChoosePublisher(id));
+  return GetRecordFrom(publisher, id, version);
+}
+
+Result<model::Record> SqliteStore::GetRecordFrom(const std::string& publisher,
+                                                 const std::string& id,
+                                                 std::optional<int> version) {
+  const char* sql =
+      version ? "SELECT json, version, hash FROM records WHERE publisher = ?1 AND id = ?2 AND "
+                "version = ?3"
+              : "SELECT r.json, r.version, r.hash FROM current c JOIN records r ON r.publisher = "
+                "c.publisher AND r.id = c.id AND r.version = c.version WHERE c.publisher = ?1 AND "
+                "c.id = ?2";
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql));
+  q->Bind(1, publisher).Bind(2, id);
+  if (version) q->Bind(3, int64_t{*version});
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) {
+    return Status::NotFound("no record " + id + " from publisher " + publisher +
+                            (version ? " at version " + std::to_string(*version) : ""));
+  }
+  const int stored_version = static_cast<int>(q->Int(1));
+  Result<model::Record> rec = codec::FromJson(q->Text(0));
+  if (!rec.ok()) {
+    return Status::Corruption(path_ + ": stored JSON of " + id + " version " +
+                              std::to_string(stored_version) + " from " + publisher +
+                              " does not parse: " + rec.status().message());
+  }
+  // The columns are authoritative for version and hash (the JSON carries copies).
+  rec->version = stored_version;
+  rec->hash = q->Text(2);
+  return rec;
+}
+
+Result<std::vector<VersionInfo>> SqliteStore::ListVersions(const std::string& id) {
+  IPDX_ASSIGN_OR_RETURN(std::string publisher, ChoosePublisher(id));
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT version, hash, stored_at, source_file FROM "
+                                        "records WHERE publisher = ?1 AND id = ?2 ORDER BY "
+                                        "version"));
+  q->Bind(1, publisher).Bind(2, id);
+  std::vector<VersionInfo> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back({static_cast<int>(q->Int(0)), q->Text(1), q->Text(2), q->Text(3)});
+  }
+  return out;
+}
+
+Result<std::vector<model::Record>> SqliteStore::ListRecords(const std::string& after_id,
+                                                            size_t limit) {
+  std::vector<std::string> ids;
+  {
+    // current_by_id makes this an index range scan: cost is the page, not the table.
+    IPDX_ASSIGN_OR_RETURN(
+        auto q, Prepare("SELECT DISTINCT id FROM current WHERE id > ?1 ORDER BY id LIMIT ?2"));
+    q->Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+    for (;;) {
+      IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+      if (!row) break;
+      ids.push_back(q->Text(0));
+    }
+  }
+  std::vector<model::Record> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    IPDX_ASSIGN_OR_RETURN(model::Record r, GetRecord(id, std::nullopt));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<uint64_t> SqliteStore::CountRecords() {
+  IPDX_ASSIGN_OR_RETURN(int64_t n, PragmaInt("SELECT count(DISTINCT id) FROM current"));
+  return static_cast<uint64_t>(n);
+}
+
+Status SqliteStore::PutReject(const RejectRow& reject) {
+  if (reject.source_sha256.empty() || reject.rule.empty()) {
+    return Status::InvalidArgument("PutReject: source_sha256 and rule are required (file " +
+                                   reject.file + ")");
+  }
+  IPDX_ASSIGN_OR_RETURN(
+      auto q,
+      Prepare("INSERT INTO rejects (run_id, file, offset, source_sha256, id, format, rule, field, "
+              "message, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+              "ON CONFLICT (source_sha256, rule) DO UPDATE SET run_id = excluded.run_id, "
+              "file = excluded.file, offset = excluded.offset, id = excluded.id, "
+              "format = excluded.format, field = excluded.field, message = excluded.message, "
+              "created_at = excluded.created_at"));
+  if (reject.run_id > 0) {
+    q->Bind(1, reject.run_id);
+  } else {
+    q->BindNull(1);
+  }
+  q->Bind(2, reject.file)
+      .Bind(3, static_cast<int64_t>(reject.offset))
+      .Bind(4, reject.source_sha256)
+      .Bind(5, reject.id)
+      .Bind(6, reject.format)
+      .Bind(7, reject.rule)
+      .Bind(8, reject.field)
+      .Bind(9, reject.message)
+      .Bind(10, reject.created_at.empty() ? NowUtc() : reject.created_at);
+  return q->Run().WithContext("storing the reject of " + reject.file + " at offset " +
+                              std::to_string(reject.offset));
+}
+
+Result<std::vector<RejectRow>> SqliteStore::ListRejects(std::optional<int64_t> run_id,
+                                                        size_t limit) {
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("SELECT run_id, file, offset, source_sha256, id, format, rule, field, "
+                      "message, created_at FROM rejects WHERE ?1 IS NULL OR run_id = ?1 "
+                      "ORDER BY reject_id LIMIT ?2"));
+  if (run_id) {
+    q->Bind(1, *run_id);
+  } else {
+    q->BindNull(1);
+  }
+  q->Bind(2, static_cast<int64_t>(limit));
+  std::vector<RejectRow> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    RejectRow r;
+    r.run_id = q->IsNull(0) ? 0 : q->Int(0);
+    r.file = q->Text(1);
+    r.offset = static_cast<uint64_t>(q->Int(2));
+    r.source_sha256 = q->Text(3);
+    r.id = q->Text(4);
+    r.format = q->Text(5);
+    r.rule = q->Text(6);
+    r.field = q->Text(7);
+    r.message = q->Text(8);
+    r.created_at = q->Text(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::StartRun(const std::string& inputs) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("INSERT INTO ingest_runs (started_at, status, inputs) "
+                                        "VALUES (?1, 'running', ?2)"));
+  q->Bind(1, NowUtc()).Bind(2, inputs);
+  IPDX_RETURN_IF_ERROR(q->Run());
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Status SqliteStore::WriteRun(const IngestRun& run, bool finish) {
+  const char* sql =
+      finish ? "UPDATE ingest_runs SET status = ?2, finished_at = ?3, documents = ?4, "
+               "accepted = ?5, updated = ?6, unchanged = ?7, rejected = ?8 WHERE run_id = ?1"
+             : "UPDATE ingest_runs SET status = 'running', finished_at = NULL, documents = ?4, "
+               "accepted = ?5, updated = ?6, unchanged = ?7, rejected = ?8 WHERE run_id = ?1";
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql));
+  q->Bind(1, run.run_id);
+  if (finish) {
+    const std::string status = run.status.empty() ? "finished" : run.status;
+    if (status != "finished" && status != "failed" && status != "interrupted") {
+      return Status::InvalidArgument("FinishRun: status '" + status +
+                                     "' is not finished, failed or interrupted");
+    }
+    q->Bind(2, status);
+    if (status == "interrupted") {
+      q->BindNull(3);
+    } else {
+      q->Bind(3, run.finished_at.empty() ? NowUtc() : run.finished_at);
+    }
+  }
+  q->Bind(4, static_cast<int64_t>(run.documents))
+      .Bind(5, static_cast<int64_t>(run.accepted))
+      .Bind(6, static_cast<int64_t>(run.updated))
+      .Bind(7, static_cast<int64_t>(run.unchanged))
+      .Bind(8, static_cast<int64_t>(run.rejected));
+  IPDX_RETURN_IF_ERROR(q->Run());
+  if (sqlite3_changes(db_.get()) == 0) {
+    return Status::NotFound("no ingest run " + std::to_string(run.run_id));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::FinishRun(const IngestRun& run) { return WriteRun(run, /*finish=*/true); }
+Status SqliteStore::UpdateRun(const IngestRun& run) { return WriteRun(run, /*finish=*/false); }
+
+Result<std::vector<IngestRun>> SqliteStore::ListRuns(size_t limit) {
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("SELECT run_id, started_at, finished_at, status, inputs, documents, "
+                      "accepted, updated, unchanged, rejected FROM ingest_runs "
+                      "ORDER BY run_id DESC LIMIT ?1"));
+  q->Bind(1, static_cast<int64_t>(limit));
+  std::vector<IngestRun> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    IngestRun r;
+    r.run_id = q->Int(0);
+    r.started_at = q->Text(1);
+    r.finished_at = q->Text(2);
+    r.status = q->Text(3);
+    r.inputs = q->Text(4);
+    r.documents = static_cast<uint64_t>(q->Int(5));
+    r.accepted = static_cast<uint64_t>(q->Int(6));
+    r.updated = static_cast<uint64_t>(q->Int(7));
+    r.unchanged = static_cast<uint64_t>(q->Int(8));
+    r.rejected = static_cast<uint64_t>(q->Int(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<int> SqliteStore::SchemaVersion() {
+  IPDX_ASSIGN_OR_RETURN(int64_t v, PragmaInt("PRAGMA user_version"));
+  return static_cast<int>(v);
+}
+
+Status SqliteStore::CheckIntegrity() {
+  {
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare("PRAGMA integrity_check"));
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) return Status::Internal("PRAGMA integrity_check returned nothing");
+    if (q->Text(0) != "ok") return Status::Corruption(path_ + ": integrity_check: " + q->Text(0));
+  }
+  {
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare("PRAGMA foreign_key_check"));
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (row) {
+      return Status::Corruption(path_ + ": foreign key violation in table " + q->Text(0) +
+                                " (rowid " + q->Text(1) + ") referring to " + q->Text(2));
+    }
+  }
+  struct Check {
+    const char* sql;
+    const char* what;
+  };
+  static constexpr Check kChecks[] = {
+      {"SELECT c.publisher || ' ' || c.id FROM current c LEFT JOIN records r ON r.publisher = "
+       "c.publisher AND r.id = c.id AND r.version = c.version WHERE r.hash IS NULL OR r.hash <> "
+       "c.hash LIMIT 1",
+       "current row does not match its version's hash"},
+      {"SELECT c.publisher || ' ' || c.id FROM current c WHERE c.version <> (SELECT max(version) "
+       "FROM records r WHERE r.publisher = c.publisher AND r.id = c.id) LIMIT 1",
+       "current row is not the highest version"},
+      {"SELECT r.publisher || ' ' || r.id FROM records r WHERE NOT EXISTS (SELECT 1 FROM current "
+       "c WHERE c.publisher = r.publisher AND c.id = r.id) LIMIT 1",
+       "record versions without a current row"},
+      {"SELECT publisher || ' ' || id FROM records GROUP BY publisher, id HAVING min(version) <> 1 "
+       "OR max(version) <> count(*) LIMIT 1",
+       "record versions are not 1..N without gaps"},
+  };
+  for (const Check& c : kChecks) {
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare(c.sql));
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (row) return Status::Corruption(path_ + ": " + c.what + ": " + q->Text(0));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::OpenSqlite(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) {
+    return Status::InvalidArgument("store path must be a file path, got '" + path + "'");
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    return SqliteStatus(db.get(), rc, "opening the store " + path);
+  }
+  auto store = std::make_unique<SqliteStore>(std::move(db), path);
+  IPDX_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace ipdx::store

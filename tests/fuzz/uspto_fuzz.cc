@@ -1,0 +1,8 @@
+// libFuzzer target: bytes through Decode(); seeds in corpus/uspto (USPTO ICE grants and
+// applications).
+#include "tests/fuzz/fuzz_decode.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ipdx::fuzz::DecodeOne(data, size, "");
+  return 0;
+}
