@@ -153,6 +153,11 @@ Result<std::optional<RawDocument>> StreamSplitter::Next() {
     return std::optional<RawDocument>();
   }
   char first = buf_[pos_];
+  if (!jsonl_ && first == '{' && !yielded_any_ && !FirstLineIsJsonValue()) {
+    // One pretty-printed JSON record (as `ipdx export --format json` writes): the whole file
+    // is one document.
+    return NextRaw();
+  }
   if (jsonl_ || (first == '{' && !yielded_any_)) {
     jsonl_ = true;
     yielded_any_ = true;
@@ -318,6 +323,15 @@ Result<std::optional<RawDocument>> StreamSplitter::NextJsonLine() {
     }
     return std::optional<RawDocument>(Make(lead, trimmed, "jsonl"));
   }
+}
+
+bool StreamSplitter::FirstLineIsJsonValue() const {
+  // JSON lines put a whole object on each line, so the first line ends with '}'. A file whose
+  // first line does not (a lone "{", as pretty printers write) is one multi-line document.
+  size_t nl = buf_.find('\n', pos_);
+  size_t end = nl == std::string::npos ? buf_.size() : nl;
+  while (end > pos_ && IsSpace(buf_[end - 1])) --end;
+  return end > pos_ && buf_[end - 1] == '}';
 }
 
 Result<std::optional<RawDocument>> StreamSplitter::NextRaw() {

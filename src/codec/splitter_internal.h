@@ -51,6 +51,7 @@ class StreamSplitter {
   Result<std::optional<RawDocument>> SkipOversize(size_t doc_start);
   Result<std::optional<RawDocument>> NextJsonLine();
   Result<std::optional<RawDocument>> NextRaw();
+  bool FirstLineIsJsonValue() const;
   Result<std::optional<RawDocument>> NextBulk();
 
   std::unique_ptr<ByteSource> source_;

@@ -142,6 +142,16 @@ TEST_F(TempDir, JsonLines) {
   EXPECT_EQ(docs[2].hint, "jsonl");
 }
 
+TEST_F(TempDir, PrettyPrintedJsonFileIsOneDocument) {
+  std::string pretty = "{\n  \"id\": \"US-1-B1\",\n  \"titles\": [\n    {}\n  ]\n}\n";
+  auto docs = SplitAll(Write("US-1-B1.json", pretty));
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].offset, 0u);
+  EXPECT_EQ(docs[0].bytes.substr(0, 3), "{\n ");
+  // The same bytes named .jsonl are JSON lines (and then malformed, line by line).
+  EXPECT_GT(SplitAll(Write("x.jsonl", pretty)).size(), 1u);
+}
+
 TEST_F(TempDir, OversizeDocumentIsSkippedNotBuffered) {
   std::string path = (dir_ / "big.xml").string();
   {
