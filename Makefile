@@ -5,9 +5,10 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 HOME_DIR ?= ipdx-data
+DEMO_LISTEN ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan test test-release test-asan format format-check demo \
+.PHONY: all deps build build-asan test test-release test-asan test-e2e format format-check demo \
         bench-ingest fuzz clean
 
 all: build
@@ -41,10 +42,15 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "clang-format: clean"
 
+# Browser tests of the web UI (Playwright + Debian chromium) against the optimised build.
+test-e2e: build
+	IPDX_BIN=$(BUILD)/ipdx IPDX_E2E_SCREENSHOTS=$(BUILD)/e2e-screenshots tests/e2e/run
+
 # Installs, builds twice (optimised -Werror, ASan+UBSan) and runs every test plus the format check.
 test: deps
 	$(MAKE) format-check
 	$(MAKE) test-release
+	$(MAKE) test-e2e
 	$(MAKE) test-asan
 
 # Installs, builds, creates a node in ./ipdx-data and ingests the bundled sample corpus.
@@ -54,9 +60,14 @@ demo: deps build
 	  if [ $$rc -ne 0 ] && [ $$rc -ne 3 ]; then exit $$rc; fi
 	$(BUILD)/ipdx --home $(HOME_DIR) list --limit 15
 	$(BUILD)/ipdx --home $(HOME_DIR) runs
+	$(BUILD)/ipdx --home $(HOME_DIR) log checkpoint
+	$(BUILD)/ipdx --home $(HOME_DIR) search --facets --limit 5 'motor OR engine OR antibody'
 	@echo
 	@echo "Node in $(HOME_DIR). Try: $(BUILD)/ipdx --home $(HOME_DIR) show US-8936998-B2"
 	@echo "                          $(BUILD)/ipdx --home $(HOME_DIR) rejects"
+	@echo
+	@echo "Starting the server; web UI and API at http://$(DEMO_LISTEN)/ (Ctrl-C stops it)"
+	$(BUILD)/ipdx --home $(HOME_DIR) serve --listen $(DEMO_LISTEN)
 
 bench-ingest: deps
 	bench/run-ingest

@@ -60,6 +60,11 @@ int Run(int argc, char** argv) {
   RegisterNodeCommands(app, ctx);
   RegisterIngestCommands(app, ctx);
   RegisterRecordCommands(app, ctx);
+  RegisterLedgerCommands(app, ctx);
+  RegisterSearchCommands(app, ctx);
+  RegisterServeCommands(app, ctx);
+  RegisterTokenCommands(app, ctx);
+  RegisterClassifyCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,5 +25,10 @@ struct Context {
 void RegisterNodeCommands(CLI::App& app, Context& ctx);
 void RegisterIngestCommands(CLI::App& app, Context& ctx);
 void RegisterRecordCommands(CLI::App& app, Context& ctx);
+void RegisterLedgerCommands(CLI::App& app, Context& ctx);
+void RegisterSearchCommands(CLI::App& app, Context& ctx);
+void RegisterServeCommands(CLI::App& app, Context& ctx);
+void RegisterTokenCommands(CLI::App& app, Context& ctx);
+void RegisterClassifyCommands(CLI::App& app, Context& ctx);
 
 }  // namespace ipdx::cli

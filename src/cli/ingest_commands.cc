@@ -111,6 +111,9 @@ void RegisterIngestCommands(CLI::App& app, Context& ctx) {
     } else {
       PrintSummary(*summary, args->show_rejects);
     }
+    if (!summary->index_warning.empty()) {
+      fmt::print(stderr, "ipdx: warning: {}\n", summary->index_warning);
+    }
     ctx.exit_code = summary->rejected > 0 ? kExitRejects : kExitOk;
   });
 }

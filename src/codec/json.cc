@@ -1,9 +1,11 @@
 // Record JSON writer and reader, and the canonical content JSON behind the content hash.
 // The layout is specified in docs/formats/record.md (format version 1); keep the two in step.
 //
-// nlohmann::json is used only here in codec/. Every exception it can throw (parse errors, type
-// errors, invalid UTF-8 on dump) is caught or avoided inside this file.
+// The writers are hand-written (see "writer" below); the reader uses nlohmann::json, whose
+// exceptions (parse errors, type errors) are caught inside this file.
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -19,166 +21,523 @@
 namespace ipdx::codec {
 namespace {
 
-using Json = nlohmann::json;                 // members sorted by key (std::map)
-using OrderedJson = nlohmann::ordered_json;  // members in insertion order
-
-// Invalid UTF-8 in a record (a reader bug or a hostile document) must not make dump() throw:
-// each invalid byte sequence is written as U+FFFD instead (docs/formats/record.md, "Encoding").
-constexpr auto kReplaceInvalidUtf8 = Json::error_handler_t::replace;
+using Json = nlohmann::json;  // the reader's document tree
 
 std::string_view SeverityName(model::Severity s) {
   return s == model::Severity::kWarning ? "warning" : "error";
 }
 
-// ---- writer (human-readable key order) --------------------------------------------------------
+// ---- writer -----------------------------------------------------------------------------------
+//
+// The record JSON and the canonical content JSON are written by hand rather than through
+// nlohmann::json: building a json tree and dumping it copied and re-scanned every text twice per
+// document and dominated ingest time. The output is byte for byte what nlohmann's dump() gives
+// with ensure_ascii = false and error_handler_t::replace (json_writer_test.cc checks it against
+// nlohmann over the sample corpus and randomised strings): compact "{"a":1,"b":[]}" or, pretty,
+// two-space indentation with "": " after keys, "{}"/"[]" for empty containers; strings escape
+// '"', '\\', \b \t \n \f \r and the other control characters as \u00XX (lower-case hex); U+007F
+// and everything above is written as UTF-8; each invalid UTF-8 sequence becomes U+FFFD.
 
-OrderedJson LangTextsToJson(const std::vector<model::LangText>& texts) {
-  OrderedJson out = OrderedJson::array();
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// True when one of the 8 bytes of `w` needs a closer look: >= 0x80 (UTF-8 to validate), < 0x20
+// (control character), '"' or '\\'. Exact as a yes/no answer (the classic has-less and
+// has-zero-byte tricks; they may misplace the byte but never miss it or invent one).
+inline bool NeedsAttention(uint64_t w) {
+  const uint64_t high = w & kHighBits;
+  const uint64_t control = (w - kOnes * 0x20) & ~w & kHighBits;
+  const uint64_t q = w ^ (kOnes * '"');
+  const uint64_t b = w ^ (kOnes * '\\');
+  const uint64_t quote = (q - kOnes) & ~q & kHighBits;
+  const uint64_t backslash = (b - kOnes) & ~b & kHighBits;
+  return (high | control | quote | backslash) != 0;
+}
+
+// For a non-ASCII lead byte at s[0]: the length of the well-formed UTF-8 sequence that starts
+// there (2..4), or 0 when it is not well-formed; then *consumed is the number of bytes that form
+// the invalid prefix (the lead byte and the continuation bytes accepted before the first byte
+// that does not fit, at least 1). This is the Unicode "well-formed byte sequence" table (3-7),
+// which is also what nlohmann's UTF-8 automaton accepts: a rejected byte that followed an
+// accepted prefix is read again as the start of the next character.
+inline size_t Utf8Length(const unsigned char* s, size_t n, size_t* consumed) {
+  const unsigned char c = s[0];
+  size_t len = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    *consumed = 1;  // 0x80..0xC1, 0xF5..0xFF never start a character
+    return 0;
+  }
+  for (size_t k = 1; k < len; ++k) {
+    if (k >= n || s[k] < lo || s[k] > hi) {
+      *consumed = k;
+      return 0;
+    }
+    lo = 0x80;
+    hi = 0xBF;
+  }
+  return len;
+}
+
+// Appends `s` escaped (without the quotes).
+void AppendEscaped(std::string_view s, std::string* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t run = 0;  // p[run, i) is clean and not yet appended
+  size_t i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (NeedsAttention(w)) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      size_t consumed = 0;
+      const size_t len = Utf8Length(p + i, n - i, &consumed);
+      if (len != 0) {
+        i += len;
+        continue;
+      }
+      out->append(s.data() + run, i - run);
+      out->append("\xEF\xBF\xBD");
+      i += consumed;
+      run = i;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out->append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default: {
+        const char esc[6] = {
+            '\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
+        out->append(esc, sizeof esc);
+      }
+    }
+    ++i;
+    run = i;
+  }
+  out->append(s.data() + run, n - run);
+}
+
+// Streams JSON into a string, either compact or indented like nlohmann's pretty dump. When a
+// hasher is attached, the text is fed to it in chunks and the buffer is reused, so hashing the
+// content never holds the whole canonical JSON in memory.
+class JsonWriter {
+ public:
+  JsonWriter(std::string* out, bool pretty, Sha256Hasher* hasher = nullptr)
+      : out_(out), pretty_(pretty), hasher_(hasher) {}
+
+  void BeginObject() { Open('{'); }
+  void EndObject() { Close('}'); }
+  void BeginArray() { Open('['); }
+  void EndArray() { Close(']'); }
+
+  // A member name inside an object; the value follows.
+  void Key(std::string_view key) {
+    Separate();
+    out_->push_back('"');
+    AppendEscaped(key, out_);
+    out_->append(pretty_ ? "\": " : "\":");
+    after_key_ = true;
+  }
+
+  void String(std::string_view value) {
+    BeforeValue();
+    out_->push_back('"');
+    AppendEscaped(value, out_);
+    out_->push_back('"');
+    MaybeFlush();
+  }
+  void Unsigned(uint64_t value) { Number(value); }
+  void Signed(int64_t value) { Number(value); }
+
+  // Hands the remaining text to the hasher.
+  void Flush() {
+    if (hasher_ != nullptr && !out_->empty()) {
+      hasher_->Update(*out_);
+      out_->clear();
+    }
+  }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 << 10;
+
+  template <typename T>
+  void Number(T value) {
+    BeforeValue();
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    (void)ec;  // 24 bytes hold any 64-bit integer
+    out_->append(buf, static_cast<size_t>(end - buf));
+  }
+
+  void MaybeFlush() {
+    if (hasher_ != nullptr && out_->size() >= kFlushBytes) Flush();
+  }
+
+  // Comma and (pretty) line break plus indentation before a member or an array element.
+  void Separate() {
+    if (!first_.empty()) {
+      if (!first_.back()) out_->push_back(',');
+      first_.back() = false;
+      if (pretty_) {
+        out_->push_back('\n');
+        out_->append(2 * first_.size(), ' ');
+      }
+    }
+  }
+  void BeforeValue() {
+    if (after_key_) {
+      after_key_ = false;
+    } else {
+      Separate();
+    }
+  }
+  void Open(char c) {
+    BeforeValue();
+    out_->push_back(c);
+    first_.push_back(true);
+  }
+  void Close(char c) {
+    const bool empty = first_.back();
+    first_.pop_back();
+    if (!empty && pretty_) {
+      out_->push_back('\n');
+      out_->append(2 * first_.size(), ' ');
+    }
+    out_->push_back(c);
+    MaybeFlush();
+  }
+
+  std::string* out_;
+  bool pretty_;
+  Sha256Hasher* hasher_;
+  bool after_key_ = false;
+  std::vector<bool> first_;  // per open container: no member or element written yet
+};
+
+// ---- record JSON (human-readable key order, docs/formats/record.md section 2) -----------------
+
+void WriteLangTexts(JsonWriter& w, const std::vector<model::LangText>& texts) {
+  w.BeginArray();
   for (const auto& t : texts) {
-    OrderedJson j = OrderedJson::object();
-    j["lang"] = t.lang;
-    j["text"] = t.text;
-    out.push_back(std::move(j));
+    w.BeginObject();
+    w.Key("lang");
+    w.String(t.lang);
+    w.Key("text");
+    w.String(t.text);
+    w.EndObject();
   }
-  return out;
+  w.EndArray();
 }
 
-OrderedJson DocRefToJson(const model::DocRef& ref) {
-  OrderedJson j = OrderedJson::object();
-  j["office"] = ref.office;
-  j["number"] = ref.number;
-  j["date"] = ref.date;
-  return j;
+void WriteDocRef(JsonWriter& w, const model::DocRef& ref) {
+  w.BeginObject();
+  w.Key("office");
+  w.String(ref.office);
+  w.Key("number");
+  w.String(ref.number);
+  w.Key("date");
+  w.String(ref.date);
+  w.EndObject();
 }
 
-OrderedJson PartiesToJson(const std::vector<model::Party>& parties) {
-  OrderedJson out = OrderedJson::array();
+void WriteParties(JsonWriter& w, const std::vector<model::Party>& parties) {
+  w.BeginArray();
   for (const auto& p : parties) {
-    OrderedJson j = OrderedJson::object();
-    j["name"] = p.name;
-    j["country"] = p.country;
-    if (!p.address.empty()) j["address"] = p.address;
-    out.push_back(std::move(j));
+    w.BeginObject();
+    w.Key("name");
+    w.String(p.name);
+    w.Key("country");
+    w.String(p.country);
+    if (!p.address.empty()) {
+      w.Key("address");
+      w.String(p.address);
+    }
+    w.EndObject();
   }
-  return out;
+  w.EndArray();
 }
 
-OrderedJson StringsToJson(const std::vector<std::string>& values) {
-  OrderedJson out = OrderedJson::array();
-  for (const auto& v : values) out.push_back(v);
-  return out;
+void WriteStrings(JsonWriter& w, const std::vector<std::string>& values) {
+  w.BeginArray();
+  for (const auto& v : values) w.String(v);
+  w.EndArray();
 }
 
-OrderedJson CitationsToJson(const std::vector<model::Citation>& citations) {
-  OrderedJson out = OrderedJson::array();
+// key: value, unless the value is the empty string.
+void PutIfNotEmpty(JsonWriter& w, std::string_view key, const std::string& value) {
+  if (value.empty()) return;
+  w.Key(key);
+  w.String(value);
+}
+
+void WriteCitations(JsonWriter& w, const std::vector<model::Citation>& citations) {
+  w.BeginArray();
   for (const auto& c : citations) {
-    OrderedJson j = OrderedJson::object();
-    auto put = [&j](const char* key, const std::string& value) {
-      if (!value.empty()) j[key] = value;
-    };
-    put("office", c.office);
-    put("number", c.number);
-    put("kind", c.kind);
-    put("date", c.date);
-    put("category", c.category);
-    put("text", c.text);
-    out.push_back(std::move(j));
+    w.BeginObject();
+    PutIfNotEmpty(w, "office", c.office);
+    PutIfNotEmpty(w, "number", c.number);
+    PutIfNotEmpty(w, "kind", c.kind);
+    PutIfNotEmpty(w, "date", c.date);
+    PutIfNotEmpty(w, "category", c.category);
+    PutIfNotEmpty(w, "text", c.text);
+    w.EndObject();
   }
-  return out;
+  w.EndArray();
 }
 
-// ---- canonical content (sorted keys, empty members omitted) ---------------------------------
-
-// Sets obj[key] unless the value is "empty" per record.md: an empty string, an empty array or an
-// object with no members. Array elements are never dropped (their position carries meaning).
-void PutIfNotEmpty(Json& obj, const char* key, Json value) {
-  if ((value.is_string() && value.get_ref<const std::string&>().empty()) ||
-      (value.is_array() && value.empty()) || (value.is_object() && value.empty())) {
-    return;
-  }
-  obj[key] = std::move(value);
-}
-
-Json CanonicalLangTexts(const std::vector<model::LangText>& texts) {
-  Json out = Json::array();
-  for (const auto& t : texts) {
-    Json j = Json::object();
-    PutIfNotEmpty(j, "lang", t.lang);
-    PutIfNotEmpty(j, "text", t.text);
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-Json CanonicalDocRef(const model::DocRef& ref) {
-  Json j = Json::object();
-  PutIfNotEmpty(j, "office", ref.office);
-  PutIfNotEmpty(j, "number", ref.number);
-  PutIfNotEmpty(j, "date", ref.date);
-  return j;
-}
-
-Json CanonicalParties(const std::vector<model::Party>& parties) {
-  Json out = Json::array();
-  for (const auto& p : parties) {
-    Json j = Json::object();
-    PutIfNotEmpty(j, "name", p.name);
-    PutIfNotEmpty(j, "country", p.country);
-    PutIfNotEmpty(j, "address", p.address);
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-Json CanonicalStrings(const std::vector<std::string>& values) {
-  Json out = Json::array();
-  for (const auto& v : values) out.push_back(v);
-  return out;
-}
-
-Json CanonicalContent(const model::Record& r) {
-  Json c = Json::object();
-  PutIfNotEmpty(c, "office", r.office);
-  PutIfNotEmpty(c, "number", r.number);
-  PutIfNotEmpty(c, "kind", r.kind);
-  PutIfNotEmpty(c, "publication_date", r.publication_date);
-  PutIfNotEmpty(c, "grant_date", r.grant_date);
-  PutIfNotEmpty(c, "language", r.language);
-  PutIfNotEmpty(c, "application", CanonicalDocRef(r.application));
-  Json priorities = Json::array();
-  for (const auto& p : r.priorities) priorities.push_back(CanonicalDocRef(p));
-  PutIfNotEmpty(c, "priorities", std::move(priorities));
-  PutIfNotEmpty(c, "titles", CanonicalLangTexts(r.titles));
-  PutIfNotEmpty(c, "abstracts", CanonicalLangTexts(r.abstracts));
-  Json claims = Json::array();
+void WriteRecord(JsonWriter& w, const model::Record& r) {
+  w.BeginObject();
+  w.Key("format_version");
+  w.Signed(model::kRecordFormatVersion);
+  w.Key("id");
+  w.String(r.Id());
+  w.Key("office");
+  w.String(r.office);
+  w.Key("number");
+  w.String(r.number);
+  w.Key("kind");
+  w.String(r.kind);
+  w.Key("publication_date");
+  w.String(r.publication_date);
+  PutIfNotEmpty(w, "grant_date", r.grant_date);
+  w.Key("language");
+  w.String(r.language);
+  w.Key("application");
+  WriteDocRef(w, r.application);
+  w.Key("priorities");
+  w.BeginArray();
+  for (const auto& p : r.priorities) WriteDocRef(w, p);
+  w.EndArray();
+  w.Key("titles");
+  WriteLangTexts(w, r.titles);
+  w.Key("abstracts");
+  WriteLangTexts(w, r.abstracts);
+  w.Key("claims");
+  w.BeginArray();
   for (const auto& set : r.claims) {
-    Json j = Json::object();
-    PutIfNotEmpty(j, "lang", set.lang);
-    PutIfNotEmpty(j, "claims", CanonicalStrings(set.claims));
-    claims.push_back(std::move(j));
+    w.BeginObject();
+    w.Key("lang");
+    w.String(set.lang);
+    w.Key("claims");
+    WriteStrings(w, set.claims);
+    w.EndObject();
   }
-  PutIfNotEmpty(c, "claims", std::move(claims));
-  PutIfNotEmpty(c, "descriptions", CanonicalLangTexts(r.descriptions));
-  PutIfNotEmpty(c, "applicants", CanonicalParties(r.applicants));
-  PutIfNotEmpty(c, "inventors", CanonicalParties(r.inventors));
-  PutIfNotEmpty(c, "assignees", CanonicalParties(r.assignees));
-  PutIfNotEmpty(c, "agents", CanonicalParties(r.agents));
-  PutIfNotEmpty(c, "ipc", CanonicalStrings(r.ipc));
-  PutIfNotEmpty(c, "cpc", CanonicalStrings(r.cpc));
-  PutIfNotEmpty(c, "national", CanonicalStrings(r.national));
-  Json citations = Json::array();
-  for (const auto& ci : r.citations) {
-    Json j = Json::object();
-    PutIfNotEmpty(j, "office", ci.office);
-    PutIfNotEmpty(j, "number", ci.number);
-    PutIfNotEmpty(j, "kind", ci.kind);
-    PutIfNotEmpty(j, "date", ci.date);
-    PutIfNotEmpty(j, "category", ci.category);
-    PutIfNotEmpty(j, "text", ci.text);
-    citations.push_back(std::move(j));
+  w.EndArray();
+  w.Key("descriptions");
+  WriteLangTexts(w, r.descriptions);
+  w.Key("applicants");
+  WriteParties(w, r.applicants);
+  w.Key("inventors");
+  WriteParties(w, r.inventors);
+  w.Key("assignees");
+  WriteParties(w, r.assignees);
+  w.Key("agents");
+  WriteParties(w, r.agents);
+  w.Key("ipc");
+  WriteStrings(w, r.ipc);
+  w.Key("cpc");
+  WriteStrings(w, r.cpc);
+  w.Key("national");
+  WriteStrings(w, r.national);
+  w.Key("citations");
+  WriteCitations(w, r.citations);
+  w.Key("source");
+  w.BeginObject();
+  w.Key("format");
+  w.String(r.source.format);
+  w.Key("file");
+  w.String(r.source.file);
+  w.Key("offset");
+  w.Unsigned(r.source.offset);
+  w.Key("sha256");
+  w.String(r.source.sha256);
+  w.Key("ingested_at");
+  w.String(r.source.ingested_at);
+  w.EndObject();
+  w.Key("findings");
+  w.BeginArray();
+  for (const auto& f : r.findings) {
+    w.BeginObject();
+    w.Key("rule");
+    w.String(f.rule);
+    w.Key("severity");
+    w.String(SeverityName(f.severity));
+    w.Key("field");
+    w.String(f.field);
+    w.Key("message");
+    w.String(f.message);
+    w.EndObject();
   }
-  PutIfNotEmpty(c, "citations", std::move(citations));
-  return c;
+  w.EndArray();
+  w.Key("version");
+  w.Signed(r.version);
+  w.Key("hash");
+  w.String(r.hash);
+  w.EndObject();
+}
+
+// Bytes of text in the record: the output is about this plus the markup, so reserving it up
+// front saves the string's repeated regrowth on large descriptions.
+size_t TextBytes(const model::Record& r) {
+  size_t n = 0;
+  for (const auto* list : {&r.titles, &r.abstracts, &r.descriptions}) {
+    for (const auto& t : *list) n += t.text.size() + 32;
+  }
+  for (const auto& set : r.claims) {
+    for (const auto& c : set.claims) n += c.size() + 4;
+  }
+  for (const auto* list : {&r.applicants, &r.inventors, &r.assignees, &r.agents}) {
+    for (const auto& p : *list) n += p.name.size() + p.address.size() + 48;
+  }
+  for (const auto& c : r.citations) n += c.text.size() + c.number.size() + 80;
+  for (const auto* list : {&r.ipc, &r.cpc, &r.national}) n += list->size() * 24;
+  for (const auto& f : r.findings) n += f.message.size() + f.field.size() + 64;
+  return n + r.priorities.size() * 64 + r.source.file.size() + 512;
+}
+
+// ---- canonical content (sorted keys, empty members omitted, section 4) ------------------------
+//
+// Members are written in byte order of their names; a member whose value is the empty string,
+// an empty array or an object without members is left out, array elements never are.
+
+void CanonicalLangTexts(JsonWriter& w, std::string_view key,
+                        const std::vector<model::LangText>& texts) {
+  if (texts.empty()) return;
+  w.Key(key);
+  w.BeginArray();
+  for (const auto& t : texts) {
+    w.BeginObject();
+    PutIfNotEmpty(w, "lang", t.lang);
+    PutIfNotEmpty(w, "text", t.text);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void CanonicalDocRef(JsonWriter& w, const model::DocRef& ref) {
+  w.BeginObject();
+  PutIfNotEmpty(w, "date", ref.date);
+  PutIfNotEmpty(w, "number", ref.number);
+  PutIfNotEmpty(w, "office", ref.office);
+  w.EndObject();
+}
+
+void CanonicalParties(JsonWriter& w, std::string_view key, const std::vector<model::Party>& list) {
+  if (list.empty()) return;
+  w.Key(key);
+  w.BeginArray();
+  for (const auto& p : list) {
+    w.BeginObject();
+    PutIfNotEmpty(w, "address", p.address);
+    PutIfNotEmpty(w, "country", p.country);
+    PutIfNotEmpty(w, "name", p.name);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void CanonicalStrings(JsonWriter& w, std::string_view key, const std::vector<std::string>& list) {
+  if (list.empty()) return;
+  w.Key(key);
+  WriteStrings(w, list);
+}
+
+void WriteCanonicalContent(JsonWriter& w, const model::Record& r) {
+  w.BeginObject();
+  CanonicalLangTexts(w, "abstracts", r.abstracts);
+  CanonicalParties(w, "agents", r.agents);
+  CanonicalParties(w, "applicants", r.applicants);
+  const model::DocRef& app = r.application;
+  if (!app.date.empty() || !app.number.empty() || !app.office.empty()) {
+    w.Key("application");
+    CanonicalDocRef(w, app);
+  }
+  CanonicalParties(w, "assignees", r.assignees);
+  if (!r.citations.empty()) {
+    w.Key("citations");
+    w.BeginArray();
+    for (const auto& c : r.citations) {
+      w.BeginObject();
+      PutIfNotEmpty(w, "category", c.category);
+      PutIfNotEmpty(w, "date", c.date);
+      PutIfNotEmpty(w, "kind", c.kind);
+      PutIfNotEmpty(w, "number", c.number);
+      PutIfNotEmpty(w, "office", c.office);
+      PutIfNotEmpty(w, "text", c.text);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!r.claims.empty()) {
+    w.Key("claims");
+    w.BeginArray();
+    for (const auto& set : r.claims) {
+      w.BeginObject();
+      CanonicalStrings(w, "claims", set.claims);
+      PutIfNotEmpty(w, "lang", set.lang);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  CanonicalStrings(w, "cpc", r.cpc);
+  CanonicalLangTexts(w, "descriptions", r.descriptions);
+  PutIfNotEmpty(w, "grant_date", r.grant_date);
+  CanonicalParties(w, "inventors", r.inventors);
+  CanonicalStrings(w, "ipc", r.ipc);
+  PutIfNotEmpty(w, "kind", r.kind);
+  PutIfNotEmpty(w, "language", r.language);
+  CanonicalStrings(w, "national", r.national);
+  PutIfNotEmpty(w, "number", r.number);
+  PutIfNotEmpty(w, "office", r.office);
+  if (!r.priorities.empty()) {
+    w.Key("priorities");
+    w.BeginArray();
+    for (const auto& p : r.priorities) CanonicalDocRef(w, p);
+    w.EndArray();
+  }
+  PutIfNotEmpty(w, "publication_date", r.publication_date);
+  CanonicalLangTexts(w, "titles", r.titles);
+  w.EndObject();
 }
 
 // ---- reader -----------------------------------------------------------------------------------
@@ -408,58 +767,11 @@ Status ReadRecord(const Json& j, model::Record* r) {
 }  // namespace
 
 std::string ToJson(const model::Record& record, bool pretty) {
-  OrderedJson j = OrderedJson::object();
-  j["format_version"] = model::kRecordFormatVersion;
-  j["id"] = record.Id();
-  j["office"] = record.office;
-  j["number"] = record.number;
-  j["kind"] = record.kind;
-  j["publication_date"] = record.publication_date;
-  if (!record.grant_date.empty()) j["grant_date"] = record.grant_date;
-  j["language"] = record.language;
-  j["application"] = DocRefToJson(record.application);
-  OrderedJson priorities = OrderedJson::array();
-  for (const auto& p : record.priorities) priorities.push_back(DocRefToJson(p));
-  j["priorities"] = std::move(priorities);
-  j["titles"] = LangTextsToJson(record.titles);
-  j["abstracts"] = LangTextsToJson(record.abstracts);
-  OrderedJson claims = OrderedJson::array();
-  for (const auto& set : record.claims) {
-    OrderedJson c = OrderedJson::object();
-    c["lang"] = set.lang;
-    c["claims"] = StringsToJson(set.claims);
-    claims.push_back(std::move(c));
-  }
-  j["claims"] = std::move(claims);
-  j["descriptions"] = LangTextsToJson(record.descriptions);
-  j["applicants"] = PartiesToJson(record.applicants);
-  j["inventors"] = PartiesToJson(record.inventors);
-  j["assignees"] = PartiesToJson(record.assignees);
-  j["agents"] = PartiesToJson(record.agents);
-  j["ipc"] = StringsToJson(record.ipc);
-  j["cpc"] = StringsToJson(record.cpc);
-  j["national"] = StringsToJson(record.national);
-  j["citations"] = CitationsToJson(record.citations);
-  OrderedJson source = OrderedJson::object();
-  source["format"] = record.source.format;
-  source["file"] = record.source.file;
-  source["offset"] = record.source.offset;
-  source["sha256"] = record.source.sha256;
-  source["ingested_at"] = record.source.ingested_at;
-  j["source"] = std::move(source);
-  OrderedJson findings = OrderedJson::array();
-  for (const auto& f : record.findings) {
-    OrderedJson fj = OrderedJson::object();
-    fj["rule"] = f.rule;
-    fj["severity"] = SeverityName(f.severity);
-    fj["field"] = f.field;
-    fj["message"] = f.message;
-    findings.push_back(std::move(fj));
-  }
-  j["findings"] = std::move(findings);
-  j["version"] = record.version;
-  j["hash"] = record.hash;
-  return j.dump(pretty ? 2 : -1, ' ', /*ensure_ascii=*/false, kReplaceInvalidUtf8);
+  std::string out;
+  out.reserve(TextBytes(record) * (pretty ? 5 : 4) / 4);
+  JsonWriter w(&out, pretty);
+  WriteRecord(w, record);
+  return out;
 }
 
 Result<model::Record> FromJson(std::string_view json) {
@@ -481,9 +793,21 @@ Result<model::Record> FromJson(std::string_view json) {
 }
 
 std::string ContentJson(const model::Record& record) {
-  return CanonicalContent(record).dump(-1, ' ', /*ensure_ascii=*/false, kReplaceInvalidUtf8);
+  std::string out;
+  out.reserve(TextBytes(record));
+  JsonWriter w(&out, /*pretty=*/false);
+  WriteCanonicalContent(w, record);
+  return out;
 }
 
-std::string ContentHash(const model::Record& record) { return Sha256Hex(ContentJson(record)); }
+std::string ContentHash(const model::Record& record) {
+  Sha256Hasher hasher;
+  std::string buffer;
+  buffer.reserve(80 << 10);
+  JsonWriter w(&buffer, /*pretty=*/false, &hasher);
+  WriteCanonicalContent(w, record);
+  w.Flush();
+  return HexEncode(hasher.Finish());
+}
 
 }  // namespace ipdx::codec

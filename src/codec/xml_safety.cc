@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <string>
@@ -122,11 +123,17 @@ class Scanner {
   size_t ScanReference(size_t i);
   size_t SkipQuoted(size_t i);
   size_t SkipTo(size_t i, std::string_view end, const char* what);
+  // The index of the next '<' or '&' at or after i (in_.size() when there is none).
+  size_t NextMarkup(size_t i);
 
   std::string_view in_;
   size_t base_;
   PreparedXml out_;
   size_t copied_ = 0;  // in_[0, copied_) has been appended to out_.text
+  // The first '&' at or after the position NextMarkup last searched from (in_.size() when none);
+  // still the answer for any later position up to it. 0 before the first search (NextMarkup is
+  // never asked about position 0).
+  size_t next_amp_ = 0;
   int depth_ = 0;
   bool root_seen_ = false;
   std::vector<std::string_view> stack_;
@@ -170,21 +177,17 @@ void Scanner::ScanDocument() {
     if (c == '&') {
       i = ScanReference(i);
     } else if (c != '<') {
-      if (depth_ == 0 && root_seen_ && !IsSpace(c)) {
-        Fail("XML-WELLFORMED", "text after the document element at " + LinePos(i));
-        return;
+      if (depth_ == 0 && root_seen_) {
+        if (!IsSpace(c)) {
+          Fail("XML-WELLFORMED", "text after the document element at " + LinePos(i));
+          return;
+        }
+        ++i;
+      } else {
+        i = NextMarkup(i + 1);  // character data: nothing to check up to the next '<' or '&'
       }
-      ++i;
       continue;
-    } else if (StartsWith(i, "<!--")) {
-      i = SkipTo(i + 4, "-->", "a comment");
-    } else if (StartsWith(i, "<![CDATA[")) {
-      i = SkipTo(i + 9, "]]>", "a CDATA section");
-    } else if (StartsWith(i, "<!DOCTYPE")) {
-      i = ScanDoctype(i);
-    } else if (StartsWith(i, "<?")) {
-      i = SkipTo(i + 2, "?>", "a processing instruction");
-    } else if (StartsWith(i, "</")) {
+    } else if (i + 1 < n && in_[i + 1] == '/') {
       size_t j = SkipTo(i + 2, ">", "an end tag");
       if (j != std::string_view::npos && depth_ > 0) {
         --depth_;
@@ -201,11 +204,32 @@ void Scanner::ScanDocument() {
         return;
       }
       i = ScanStartTag(i);
+    } else if (StartsWith(i, "<!--")) {
+      i = SkipTo(i + 4, "-->", "a comment");
+    } else if (StartsWith(i, "<![CDATA[")) {
+      i = SkipTo(i + 9, "]]>", "a CDATA section");
+    } else if (StartsWith(i, "<!DOCTYPE")) {
+      i = ScanDoctype(i);
+    } else if (StartsWith(i, "<?")) {
+      i = SkipTo(i + 2, "?>", "a processing instruction");
     } else {
       ++i;  // a stray '<': not markup; pugixml reports it with its position
     }
     if (i == std::string_view::npos || !out_.findings.empty()) return;
   }
+}
+
+size_t Scanner::NextMarkup(size_t i) {
+  const size_t n = in_.size();
+  if (i >= n) return n;
+  const void* lt = std::memchr(in_.data() + i, '<', n - i);
+  const size_t next_lt = lt == nullptr ? n : static_cast<const char*>(lt) - in_.data();
+  // '&' is rare: remember where the next one is instead of searching for it at every '<'.
+  if (next_amp_ < i) {
+    const void* amp = std::memchr(in_.data() + i, '&', n - i);
+    next_amp_ = amp == nullptr ? n : static_cast<const char*>(amp) - in_.data();
+  }
+  return std::min(next_lt, next_amp_);
 }
 
 size_t Scanner::ScanDoctype(size_t start) {
@@ -501,6 +525,17 @@ size_t FindInvalidXmlChar(std::string_view s, std::string* why) {
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
+    // Skip 8 bytes at a time while they are all printable ASCII (0x20..0x7F), the bulk of
+    // every document; anything else is looked at byte by byte below.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull;
+      constexpr uint64_t kHigh = 0x8080808080808080ull;
+      if (((w | ((w - kOnes * 0x20) & ~w)) & kHigh) != 0) break;  // a byte >= 0x80 or < 0x20
+      i += 8;
+    }
+    if (i >= n) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {

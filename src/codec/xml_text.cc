@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "model/model.h"
 
@@ -10,6 +11,35 @@ namespace ipdx::codec::internal {
 namespace {
 
 bool IsXmlSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// Same answer; one comparison for the common case of a byte above ' ' (hot text loops).
+inline bool IsXmlSpaceByte(char c) { return static_cast<unsigned char>(c) <= ' ' && IsXmlSpace(c); }
+
+// From j (text[j - 1], if part of the stretch, is not white space), skips 8 bytes at a time
+// while they hold no '\t', '\n', '\r' and no two spaces in a row: words separated by single
+// spaces, which TextBuilder copies unchanged. Stops at the start of the first block that may
+// need attention, backing off a trailing space (its successor decides what it becomes), so the
+// byte loop can continue from the result.
+size_t SkipPlainWords(std::string_view text, size_t j) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
+  const char* p = text.data();
+  const size_t n = text.size();
+  const size_t start = j;
+  bool prev_space = false;
+  while (j + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, p + j, 8);
+    if (((w - kOnes * 0x0E) & ~w & kHigh) != 0) break;  // a byte below 0x0E: maybe \t \n \r
+    const uint64_t t = w ^ (kOnes * ' ');
+    const uint64_t spaces = ~(((t & kLow7) + kLow7) | t | kLow7);  // 0x80 in each ' ' byte
+    if ((spaces & (spaces >> 8)) != 0 || (prev_space && p[j] == ' ')) break;
+    prev_space = p[j + 7] == ' ';
+    j += 8;
+  }
+  if (j > start && p[j - 1] == ' ') --j;
+  return j;
+}
 
 // Element names (lower-cased, '-' removed) whose boundaries do not separate words: character
 // formatting, cross-references and MathML tokens in the ST.36 family (ep-patent-document,
@@ -262,9 +292,21 @@ void TextBuilder::AppendText(std::string_view text) {
       }
     }
     pending_ = Pending::kNone;
+    // Copy the longest stretch that needs no normalisation in one append: words separated by
+    // single ' ' come out exactly as they went in (a lone space between two words is the
+    // separator the rules above would write). The stretch ends before any other white space.
     size_t j = i;
-    while (j < text.size() && !IsXmlSpace(text[j])) ++j;
-    out_.append(text.substr(i, j - i));
+    const size_t n = text.size();
+    for (;;) {
+      j = SkipPlainWords(text, j);
+      while (j < n && !IsXmlSpaceByte(text[j])) ++j;
+      if (j + 1 < n && text[j] == ' ' && !IsXmlSpaceByte(text[j + 1])) {
+        j += 2;
+        continue;
+      }
+      break;
+    }
+    out_.append(text.data() + i, j - i);
     i = j;
   }
 }

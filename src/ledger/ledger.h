@@ -42,6 +42,9 @@ Hash LeafHash(std::string_view entry);
 // SHA-256(0x01 || left || right).
 Hash NodeHash(const Hash& left, const Hash& right);
 
+// Standard base64 of a hash, as written in checkpoints, receipts and proofs.
+std::string HashToBase64(const Hash& hash);
+
 // Root of the tree with the given leaf hashes, computed in O(n) time and O(log n) memory.
 Hash RootFromLeafHashes(std::span<const Hash> leaf_hashes);
 

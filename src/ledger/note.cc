@@ -495,6 +495,8 @@ Result<std::string> AddCosignature(std::string_view signed_checkpoint, const Ver
 
 std::string DefaultOrigin(std::string_view office) { return "ipdx/" + std::string(office); }
 
+std::string HashToBase64(const Hash& hash) { return internal::Base64Encode(hash); }
+
 Result<std::string> SignCheckpoint(LogStorage& storage, const SignerKey& log_key) {
   IPDX_ASSIGN_OR_RETURN(uint64_t size, storage.TreeSize());
   IPDX_ASSIGN_OR_RETURN(Hash root, TreeRoot(storage, size));

@@ -43,7 +43,10 @@ Status FromXapian(const Xapian::Error& e, std::string_view what) {
   if (type == "DatabaseVersionError") {
     return Status::FailedPrecondition(message + " (rebuild the index: ipdx reindex)");
   }
-  if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
+  // A table that cannot be read (truncated, overwritten: "EOF reading block 2") is a damaged
+  // index; a real disk failure would make the rebuild fail too, with the I/O error.
+  if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError" ||
+      type == "DatabaseError") {
     return Status::Corruption(message + " (damaged or not an index; rebuild: ipdx reindex)");
   }
   if (type == "WildcardError") return Status::InvalidArgument(message);

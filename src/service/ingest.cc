@@ -27,6 +27,8 @@
 #include "codec/codec.h"
 #include "common/hash.h"
 #include "service/file_util.h"
+#include "service/ledger.h"
+#include "service/search.h"
 #include "service/service.h"
 #include "validate/validate.h"
 
@@ -431,6 +433,7 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
       if (status.ok() && ++in_batch >= options.batch_size) {
         status = store.UpdateRun(RunRow(summary, "running"));
         if (status.ok()) status = store.Commit();
+        if (status.ok()) IndexCommittedBatch(node, &summary);  // the index follows the store
         in_txn = !status.ok();
         in_batch = 0;
       }
@@ -456,12 +459,14 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
         // The end, or a reader/decoder failure: every document written so far is complete.
         Status end = store.UpdateRun(RunRow(summary, "running"));
         if (end.ok()) end = store.Commit();
+        if (end.ok()) IndexCommittedBatch(node, &summary);
         if (!end.ok()) (void)store.Rollback();
         if (status.ok()) status = end;
       }
     }
     if (status.ok()) status = pipeline.status();
   }
+  FinishIndexing(node, &summary);
 
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!status.ok()) {
@@ -470,6 +475,9 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
   }
   summary.bytes = bytes_total;
   IPDX_RETURN_IF_ERROR(store.FinishRun(RunRow(summary, "finished")));
+  // Every batch has committed (durable): sign a checkpoint over the run's log leaves.
+  IPDX_ASSIGN_OR_RETURN(SignedCheckpoint checkpoint, UpdateCheckpoint(node));
+  summary.checkpoint = std::move(checkpoint.note);
   if (options.on_progress) {
     options.on_progress({pipeline.files().empty() ? std::string() : pipeline.files().back().path,
                          bytes_total, bytes_total, summary.documents});

@@ -2,9 +2,12 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
+#include "ledger/ledger.h"
 #include "model/model.h"
 #include "service/file_util.h"
 #include "service/service.h"
@@ -17,6 +20,10 @@ namespace fs = std::filesystem;
 constexpr int64_t kNodeFormatVersion = 1;
 constexpr const char* kConfigFile = "ipdx.toml";
 constexpr const char* kStoreFile = "ipdx.db";
+// The log key (docs/formats/ledger.md §3): skey text, mode 0600, and its vkey beside it.
+constexpr const char* kKeyDir = "keys";
+constexpr const char* kPrivateKeyFile = "node.key";
+constexpr const char* kPublicKeyFile = "node.pub";
 
 // A node runs for an office that exists today: former codes (SU, DD, YU ...) stay valid in data
 // but cannot publish new records.
@@ -70,7 +77,60 @@ Result<NodeConfig> ReadConfig(const std::string& path) {
   if (!office) return Status::FailedPrecondition(path + ": missing string key office");
   Status s = CheckOfficeCode(*office);
   if (!s.ok()) return Status::FailedPrecondition(path + ": " + s.message());
-  return NodeConfig{*office};
+  NodeConfig config{*office, ledger::DefaultOrigin(*office)};
+  if (const toml::node* origin = table.get("log_origin")) {
+    std::optional<std::string> text = origin->value<std::string>();
+    if (!text || !ledger::IsValidKeyName(*text)) {
+      return Status::FailedPrecondition(path +
+                                        ": log_origin must be a string without spaces or '+' "
+                                        "(e.g. \"ipdx/" +
+                                        *office + "\")");
+    }
+    config.log_origin = *text;
+  }
+  return config;
+}
+
+// Loads HOME/keys/node.key. When there is none: creates it if the log has never signed a
+// checkpoint (a new node, or one made before the ledger existed), refuses otherwise (a new key
+// would look like a different log to every peer). Signs the first checkpoint of a new key, so
+// from then on the node's log is committed to under that key.
+Result<ledger::SignerKey> LoadOrCreateLogKey(const fs::path& dir, const std::string& origin,
+                                             store::Store& store) {
+  const fs::path key_dir = dir / kKeyDir;
+  const fs::path key_path = key_dir / kPrivateKeyFile;
+  const fs::path pub_path = key_dir / kPublicKeyFile;
+  std::error_code ec;
+  if (fs::exists(key_path, ec)) {
+    IPDX_ASSIGN_OR_RETURN(ledger::SignerKey key, ledger::ReadPrivateKeyFile(key_path.string()));
+    if (key.name() != origin || key.type() != ledger::KeyType::kEd25519) {
+      return Status::FailedPrecondition(
+          key_path.string() + " is the key of log '" + key.name() + "' but ipdx.toml names '" +
+          origin + "': the origin of a log never changes (docs/formats/ledger.md §3.1)");
+    }
+    if (!fs::exists(pub_path, ec)) {
+      IPDX_RETURN_IF_ERROR(
+          internal::WriteFileAtomic(pub_path.string(), key.verifier().ToString() + "\n"));
+    }
+    return key;
+  }
+  IPDX_ASSIGN_OR_RETURN(std::vector<uint64_t> signed_sizes, store.Log().CheckpointSizes());
+  if (!signed_sizes.empty()) {
+    return Status::FailedPrecondition(
+        key_path.string() + " is missing but the node's log has " +
+        std::to_string(signed_sizes.size()) +
+        " signed checkpoints: restore the key file from a backup (a new key would be a new log)");
+  }
+  fs::create_directories(key_dir, ec);
+  if (ec) return Status::IOError("cannot create " + key_dir.string() + ": " + ec.message());
+  fs::permissions(key_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  IPDX_ASSIGN_OR_RETURN(ledger::SignerKey key,
+                        ledger::SignerKey::Generate(origin, ledger::KeyType::kEd25519));
+  IPDX_RETURN_IF_ERROR(ledger::WritePrivateKeyFile(key_path.string(), key));
+  IPDX_RETURN_IF_ERROR(
+      internal::WriteFileAtomic(pub_path.string(), key.verifier().ToString() + "\n"));
+  IPDX_RETURN_IF_ERROR(ledger::SignCheckpoint(store.Log(), key).status());
+  return key;
 }
 
 }  // namespace
@@ -94,12 +154,21 @@ Status Node::Init(const std::string& home, const NodeConfig& config) {
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create " + home + ": " + ec.message());
 
-  // The store first, the configuration last: a folder with ipdx.toml always has its database.
-  // A store left by an earlier, interrupted init is reused if it belongs to the same office.
+  const std::string origin =
+      config.log_origin.empty() ? ledger::DefaultOrigin(office) : config.log_origin;
+  if (!ledger::IsValidKeyName(origin)) {
+    return Status::InvalidArgument("log origin '" + origin +
+                                   "' is not a valid key name (no spaces, no '+')");
+  }
+
+  // The store and the log key first, the configuration last: a folder with ipdx.toml always has
+  // its database and its key. A store or key left by an earlier, interrupted init is reused if it
+  // belongs to the same office and origin.
   {
     IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
                           store::Store::OpenSqlite((dir / kStoreFile).string()));
     IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(office));
+    IPDX_RETURN_IF_ERROR(LoadOrCreateLogKey(dir, origin, *store).status());
   }
   std::string toml =
       "# ipdx node configuration (docs/formats/store.md)\n"
@@ -108,7 +177,11 @@ Status Node::Init(const std::string& home, const NodeConfig& config) {
       "\n"
       "# WIPO ST.3 code of the office running this node: the publisher of its records.\n"
       "office = \"" +
-      office + "\"\n";
+      office +
+      "\"\n"
+      "# Checkpoint origin of the node's log and name of its key (keys/node.key); never changes.\n"
+      "log_origin = \"" +
+      origin + "\"\n";
   return internal::WriteFileAtomic(config_path.string(), toml);
 }
 
@@ -129,7 +202,10 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home) {
   IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
                         store::Store::OpenSqlite(store_path.string()));
   IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(config.office).WithContext(config_path.string()));
-  return std::make_unique<Node>(Key{}, home, std::move(config), std::move(store));
+  IPDX_ASSIGN_OR_RETURN(ledger::SignerKey key, LoadOrCreateLogKey(dir, config.log_origin, *store));
+  auto node = std::make_unique<Node>(Key{}, home, std::move(config), std::move(store));
+  node->log_key_ = std::move(key);
+  return node;
 }
 
 }  // namespace ipdx::service

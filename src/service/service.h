@@ -14,13 +14,31 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ledger/ledger.h"
 #include "model/record.h"
+#include "search/search.h"
 #include "store/store.h"
 
 namespace ipdx::service {
 
+// The node's open search index and what the search use-cases (service/search.h) know about it.
+// Managed only by service/search.cc; kept in the Node so a long-lived process (ipdx serve) opens
+// and verifies the index once, not per query.
+struct SearchIndexSlot {
+  std::unique_ptr<search::Index> index;  // nullptr until first use
+  bool writable = false;
+  bool verified = false;    // compared with the store (copies and sequence) since opening
+  uint64_t sequence = 0;    // store sequence the committed index reflects
+  uint64_t pending = 0;     // documents added since the last index commit (writable only)
+  uint64_t pending_to = 0;  // store sequence the pending documents reach
+};
+
 struct NodeConfig {
   std::string office;  // ST.3 code of the office that runs the node
+  // Checkpoint origin of the node's log and name of its log key (docs/formats/ledger.md §3.1):
+  // `log_origin` in ipdx.toml; empty means the default "ipdx/<OFFICE>". Fixed for the life of
+  // the log: Open refuses a configuration whose origin differs from the key's name.
+  std::string log_origin;
 };
 
 class Node {
@@ -38,6 +56,14 @@ class Node {
   const std::string& home() const { return home_; }
   const NodeConfig& config() const { return config_; }
   store::Store& store() { return *store_; }
+  // The node's log key (HOME/keys/node.key, mode 0600), loaded by Open. Init creates it; a node
+  // made before the ledger existed gets one on its first Open, unless its log already has signed
+  // checkpoints (then the key must be restored: FailedPrecondition). Ledger use-cases:
+  // service/ledger.h.
+  const ledger::SignerKey& log_key() const { return log_key_; }
+  // The search index folder (HOME/index) and its slot (service/search.h).
+  std::string index_path() const { return home_ + "/index"; }
+  SearchIndexSlot& search_index_slot() { return search_index_slot_; }
 
  private:
   // Passkey: only Open can build a Node, yet std::make_unique can call the constructor.
@@ -53,6 +79,8 @@ class Node {
   std::string home_;
   NodeConfig config_;
   std::unique_ptr<store::Store> store_;
+  ledger::SignerKey log_key_;          // set by Open
+  SearchIndexSlot search_index_slot_;  // destroyed before the store
 };
 
 // ---- ingest ----------------------------------------------------------------------------------
@@ -93,6 +121,12 @@ struct IngestSummary {
   uint64_t warnings = 0;  // warning findings kept on stored records
   uint64_t bytes = 0;
   double seconds = 0;
+  // Empty when the search index was kept in step with every committed batch; otherwise why it
+  // was not (for example another process holds the index writer). The store is complete either
+  // way; the next search or `ipdx reindex` brings the index up to date.
+  std::string index_warning;
+  // The signed checkpoint (note text) of the node's log after the run (service/ledger.h).
+  std::string checkpoint;
 };
 
 struct IngestOptions {

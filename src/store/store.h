@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "ledger/ledger.h"
 #include "model/record.h"
 
 namespace ipdx::store {
 
 // Schema version this binary creates and migrates to (docs/formats/store.md).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 4;
 
 enum class PutOutcome { kNew, kUpdated, kUnchanged };
 
@@ -54,6 +55,27 @@ struct VersionInfo {
   std::string hash;
   std::string stored_at;
   std::string source_file;
+};
+
+// The current version of one (publisher, id) copy with its change sequence number (below).
+struct CopyChange {
+  uint64_t sequence = 0;
+  std::string publisher;
+  model::Record record;
+};
+
+// A rights event as logged: its leaf index and the decoded entry (docs/formats/ledger.md §1).
+struct LoggedEvent {
+  uint64_t leaf_index = 0;
+  ledger::Entry entry;
+};
+
+// What the node's log holds.
+struct LogCounts {
+  uint64_t tree_size = 0;
+  uint64_t record_versions = 0;  // record-version entries
+  uint64_t rights_events = 0;    // rights-event entries
+  uint64_t checkpoints = 0;      // signed checkpoints kept
 };
 
 class Store {
@@ -96,6 +118,20 @@ class Store {
                                                          size_t limit) = 0;
   virtual Result<uint64_t> CountRecords() = 0;
 
+  // The change sequence: every record version written gets the next number (the rowid of its
+  // `records` row; records are never updated or deleted, so numbers only grow and a transaction
+  // committed later has higher numbers). A follower that remembers the sequence it has seen (the
+  // search index) knows exactly what it missed: the copies whose current version is numbered
+  // higher. ChangeSequence is the highest number written (0 for an empty store; one b-tree
+  // descent). CountCopies counts current (publisher, id) copies (an index scan).
+  virtual Result<uint64_t> ChangeSequence() = 0;
+  virtual Result<uint64_t> CountCopies() = 0;
+  // The current versions of every copy (all publishers) whose version sequence is greater than
+  // `after_sequence`, in sequence order, at most `limit`. From 0 this lists every copy once;
+  // continue from the last sequence returned. Corruption for stored JSON that does not parse.
+  virtual Result<std::vector<CopyChange>> ListCurrentSince(uint64_t after_sequence,
+                                                           size_t limit) = 0;
+
   // Rejects are unique per (source_sha256, rule): re-ingesting the same bad document does not
   // duplicate its reject.
   virtual Status PutReject(const RejectRow& reject) = 0;
@@ -118,6 +154,84 @@ class Store {
   // PRAGMA integrity_check plus the invariants of docs/formats/store.md (every current row points
   // at the highest version with the same hash). Corruption naming the first problem found.
   virtual Status CheckIntegrity() = 0;
+
+  // ---- the node's transparency log, on the same database (docs/formats/store.md) ----
+  //
+  // PutRecord appends the record-version entry of every new version of the local publisher's
+  // copies (SetLocalPublisher) to this log in its own savepoint, so the version and its leaf
+  // commit or roll back together; foreign copies are proven by their publisher's log instead.
+  // Log() is owned by the store and valid as long as it; writes through it join the open
+  // transaction. Checkpoints are written by the service after the leaves they cover committed.
+  virtual ledger::LogStorage& Log() = 0;
+  // Leaf index of the record-version entry of (publisher, id, version). NotFound when none.
+  virtual Result<uint64_t> FindRecordLeaf(const std::string& publisher, const std::string& id,
+                                          int version) = 0;
+  // Appends a rights-event entry (leaf and rights_events row, all or nothing); returns its leaf
+  // index. InvalidArgument when the entry breaks a rule of docs/formats/ledger.md §1.
+  virtual Result<uint64_t> AppendRightsEvent(const ledger::Entry& entry) = 0;
+  // Rights events of a publication id (every publisher), in log order, decoded from the logged
+  // bytes. Corruption when a logged event does not decode.
+  virtual Result<std::vector<LoggedEvent>> ListRightsEvents(const std::string& id) = 0;
+  virtual Result<LogCounts> GetLogCounts() = 0;
+};
+
+// ---- bearer tokens of the HTTP API (ipdx::api; table api_tokens, schema version 3) ----
+
+struct TokenRow {
+  std::string token_id;    // public identifier, "tok_" + 12 hex digits
+  std::string name;        // what the token is for, as given at creation
+  std::string scopes;      // "read", "write", "admin", comma-separated
+  std::string sha256;      // hex SHA-256 of the secret token; the secret itself is never stored
+  std::string created_at;  // ISO 8601 UTC; filled by PutToken when empty
+  std::string revoked_at;  // empty while the token is valid
+};
+
+// The token table on the store's database, through a connection of its own (so the HTTP server
+// checks tokens without waiting for record writes). Externally synchronised: one thread at a
+// time. Storage errors as in Store.
+class TokenStore {
+ public:
+  virtual ~TokenStore() = default;
+  // Opens the store at `path` (checking and migrating it as Store::OpenSqlite does).
+  static Result<std::unique_ptr<TokenStore>> OpenSqlite(const std::string& path);
+  // AlreadyExists for a token id that is taken; InvalidArgument for a row without id, scopes or
+  // a 64-hex-digit hash.
+  virtual Status PutToken(const TokenRow& row) = 0;
+  // NotFound for an unknown id (revoked tokens are returned, with revoked_at set).
+  virtual Result<TokenRow> GetToken(const std::string& token_id) = 0;
+  // Marks the token revoked now; revoking again keeps the first time. NotFound for an unknown id.
+  virtual Status RevokeToken(const std::string& token_id) = 0;
+  // Every token, oldest first.
+  virtual Result<std::vector<TokenRow>> ListTokens() = 0;
+};
+
+// ---- examiners' classification decisions (ipdx::classify; table classification_decisions,
+// schema version 4) ----
+
+struct DecisionRow {
+  int64_t decision_id = 0;    // assigned by PutDecision, increasing
+  std::string id;             // publication id of the record decided on
+  std::string symbol;         // normalised IPC symbol ("A61K 31/00", "A61K")
+  std::string decision;       // "accept" or "reject"
+  std::string by;             // the examiner, as given
+  std::string model_version;  // the model whose suggestion was decided on; empty if none
+  double score = 0;           // that suggestion's calibrated score; 0 if none
+  std::string decided_at;     // ISO 8601 UTC; filled by PutDecision when empty
+};
+
+// The decision table on the store's database, through a connection of its own (as TokenStore).
+// Decisions are only appended; the latest decision on an (id, symbol) pair is the one in force.
+// Externally synchronised: one thread at a time. Storage errors as in Store.
+class DecisionStore {
+ public:
+  virtual ~DecisionStore() = default;
+  // Opens the store at `path` (checking and migrating it as Store::OpenSqlite does).
+  static Result<std::unique_ptr<DecisionStore>> OpenSqlite(const std::string& path);
+  // Appends a decision and returns its decision_id. InvalidArgument without id, symbol or
+  // examiner, or for a decision other than "accept"/"reject".
+  virtual Result<int64_t> PutDecision(const DecisionRow& row) = 0;
+  // The decisions on one publication id (empty: all), oldest first.
+  virtual Result<std::vector<DecisionRow>> ListDecisions(const std::string& id) = 0;
 };
 
 }  // namespace ipdx::store

@@ -448,5 +448,53 @@ TEST_F(StoreTest, RecordWithoutIdentityIsRefused) {
   EXPECT_EQ(*store->CountRecords(), 0u);
 }
 
+TEST_F(StoreTest, ChangeSequenceAndListCurrentSinceFollowEveryWrite) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->ChangeSequence(), 0u);
+  EXPECT_EQ(*store->CountCopies(), 0u);
+  model::Record a = MakeRecord("US", "8936998", "B2");
+  model::Record b = MakeRecord("EP", "1234567", "A1");
+  ASSERT_TRUE(store->PutRecord("US", &a).ok());
+  ASSERT_TRUE(store->PutRecord("US", &b).ok());
+  model::Record a_copy = MakeRecord("US", "8936998", "B2");
+  ASSERT_TRUE(store->PutRecord("EP", &a_copy).ok());  // another publisher's copy
+  EXPECT_EQ(*store->CountCopies(), 3u);
+  const uint64_t sequence = *store->ChangeSequence();
+  EXPECT_EQ(sequence, 3u);
+
+  // Unchanged content writes nothing and does not move the mark.
+  model::Record same = MakeRecord("US", "8936998", "B2");
+  ASSERT_EQ(store->PutRecord("US", &same)->outcome, PutOutcome::kUnchanged);
+  EXPECT_EQ(*store->ChangeSequence(), sequence);
+
+  auto all = store->ListCurrentSince(0, 100);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].publisher, "US");
+  EXPECT_EQ((*all)[0].record.Id(), "US-8936998-B2");
+  EXPECT_EQ((*all)[2].publisher, "EP");
+  EXPECT_LT((*all)[0].sequence, (*all)[1].sequence);
+
+  // A new version supersedes the old one: listed once, with its new sequence.
+  model::Record changed = MakeRecord("US", "8936998", "B2");
+  changed.titles = {{"en", "Flash memory storage system, second version"}};
+  ASSERT_EQ(store->PutRecord("US", &changed)->outcome, PutOutcome::kUpdated);
+  auto since = store->ListCurrentSince(sequence, 100);
+  ASSERT_TRUE(since.ok());
+  ASSERT_EQ(since->size(), 1u);
+  EXPECT_EQ((*since)[0].record.version, 2);
+  EXPECT_EQ((*since)[0].record.titles[0].text, "Flash memory storage system, second version");
+  EXPECT_EQ(*store->CountCopies(), 3u);
+  EXPECT_EQ(*store->ChangeSequence(), 4u);
+  auto everything = store->ListCurrentSince(0, 100);
+  EXPECT_EQ(everything->size(), 3u);  // the superseded version is not listed
+  // Paging by the last sequence visits every copy once.
+  auto first = store->ListCurrentSince(0, 2);
+  ASSERT_EQ(first->size(), 2u);
+  auto rest = store->ListCurrentSince(first->back().sequence, 2);
+  ASSERT_EQ(rest->size(), 1u);
+}
+
 }  // namespace
 }  // namespace ipdx::store

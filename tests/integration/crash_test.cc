@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "service/ledger.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -193,6 +194,9 @@ class CrashTest : public ::testing::Test {
     uint64_t count = 0;
     bool one_version_each = true;
     std::vector<store::IngestRun> runs;
+    uint64_t versions = 0;     // stored record versions
+    uint64_t leaves = 0;       // log leaves
+    uint64_t signed_size = 0;  // tree size of the latest signed checkpoint
   };
   Snapshot Read(const std::string& home) {
     Snapshot s;
@@ -217,6 +221,17 @@ class CrashTest : public ::testing::Test {
     for (const auto& [id, hash] : s.hashes) {
       auto v = st.ListVersions(id);
       if (!v.ok() || v->size() != 1) s.one_version_each = false;
+      if (v.ok()) s.versions += v->size();
+    }
+    // The log and the store agree: one leaf per stored version, every hash and signed
+    // checkpoint recomputes from the stored entries, and no checkpoint covers a missing leaf.
+    s.leaves = *st.Log().TreeSize();
+    auto log_check = service::CheckLog(**node);
+    EXPECT_TRUE(log_check.ok()) << log_check.status().ToString();
+    if (log_check.ok()) {
+      EXPECT_EQ(log_check->counts.record_versions, s.versions);
+      EXPECT_EQ(log_check->records_checked, s.versions);
+      if (log_check->latest) s.signed_size = log_check->latest->checkpoint.tree_size;
     }
     auto rejects = st.ListRejects(std::nullopt, 1000000);
     EXPECT_TRUE(rejects.ok());
@@ -278,6 +293,7 @@ TEST_F(CrashTest, KillNineAtRandomMomentsThenFinishGivesTheCleanResult) {
     // Consistent after every kill, whatever was running.
     Snapshot mid = Read(crash);
     EXPECT_TRUE(mid.one_version_each) << "after kill " << k;
+    EXPECT_EQ(mid.leaves, mid.versions) << "log leaves == stored versions after kill " << k;
     for (const auto& [id, hash] : mid.hashes) {
       auto it = want.hashes.find(id);
       ASSERT_NE(it, want.hashes.end()) << "unexpected record " << id << " after kill " << k;
@@ -299,6 +315,10 @@ TEST_F(CrashTest, KillNineAtRandomMomentsThenFinishGivesTheCleanResult) {
   const Snapshot got = Read(crash);
   EXPECT_EQ(got.count, want.count);
   EXPECT_EQ(got.hashes, want.hashes);
+  EXPECT_EQ(got.leaves, got.versions);
+  EXPECT_EQ(got.leaves, want.leaves);
+  EXPECT_EQ(got.signed_size, got.leaves) << "the finishing run signs over every leaf";
+  EXPECT_EQ(want.signed_size, want.leaves);
   EXPECT_TRUE(got.one_version_each);
   EXPECT_EQ(got.rejects, want.rejects);
   ASSERT_FALSE(got.runs.empty());

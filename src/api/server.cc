@@ -1,0 +1,698 @@
+// The HTTP server: the request pipeline (security headers, CORS, path checks, authentication,
+// rate limits, size and time limits, audit and access logs, metrics) around the routes of
+// routes.cc. One request runs on one worker thread from start to end, so the state the pipeline
+// stages share lives in a thread_local RequestState.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "api/internal.h"
+#include "api/server_internal.h"
+#include "service/ledger.h"
+#include "webui/webui.h"
+
+namespace ipdx::api {
+
+namespace {
+
+thread_local RequestState t_request;
+
+using Json = nlohmann::ordered_json;
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Standard error codes for responses httplib makes itself (no route, bad request line ...).
+std::pair<const char*, const char*> CodeForHttpStatus(int status) {
+  switch (status) {
+    case 400:
+      return {"invalidArgument", "the request is malformed"};
+    case 401:
+      return {"unauthenticated", "authentication required"};
+    case 403:
+      return {"forbidden", "not allowed"};
+    case 404:
+      return {"notFound", "no such resource"};
+    case 405:
+      return {"methodNotAllowed", "method not allowed on this resource"};
+    case 408:
+      return {"requestTimeout", "the request did not arrive in time"};
+    case 413:
+      return {"payloadTooLarge", "the request body is too large"};
+    case 414:
+      return {"uriTooLong", "the request URI is too long"};
+    case 415:
+      return {"unsupportedMediaType", "unsupported content type"};
+    case 416:
+      return {"rangeNotSatisfiable", "range not satisfiable"};
+    case 429:
+      return {"tooManyRequests", "rate limit exceeded"};
+    case 503:
+      return {"unavailable", "the service is unavailable"};
+    default:
+      return {status >= 500 ? "internal" : "invalidArgument", "request failed"};
+  }
+}
+
+}  // namespace
+
+RequestState& CurrentRequest() { return t_request; }
+
+// ---- LogFile ---------------------------------------------------------------------------------
+
+Status LogFile::Open(const std::string& path) {
+  if (path == "-") {
+    stderr_ = true;
+    return Status::Ok();
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) return Status::IOError("cannot open log file " + path);
+  file_.reset(f);
+  return Status::Ok();
+}
+
+void LogFile::Write(const std::string& line) {
+  std::lock_guard lock(mu_);
+  FILE* f = stderr_ ? stderr : file_.get();
+  if (f == nullptr) return;
+  std::fwrite(line.data(), 1, line.size(), f);
+  std::fputc('\n', f);
+  std::fflush(f);
+}
+
+// ---- ReaderPool ------------------------------------------------------------------------------
+
+Status ReaderPool::Open(const std::string& path, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::Store::OpenSqlite(path));
+    free_.push_back(s.get());
+    all_.push_back(std::move(s));
+  }
+  return Status::Ok();
+}
+
+ReaderPool::Lease ReaderPool::Acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return !free_.empty(); });
+  store::Store* s = free_.back();
+  free_.pop_back();
+  return Lease(this, s);
+}
+
+void ReaderPool::Release(store::Store* s) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(s);
+  }
+  cv_.notify_one();
+}
+
+// ---- Metrics ---------------------------------------------------------------------------------
+
+void Metrics::Observe(const std::string& route, const std::string& method, int status,
+                      double seconds) {
+  std::lock_guard lock(mu_);
+  ++requests_[{route, method, status}];
+  Histogram& h = latency_[route];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.counts[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::Refused(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ++refused_[reason];
+}
+
+void Metrics::Ingested(const service::IngestSummary& s) {
+  std::lock_guard lock(mu_);
+  ingest_[0] += s.documents;
+  ingest_[1] += s.accepted;
+  ingest_[2] += s.updated;
+  ingest_[3] += s.unchanged;
+  ingest_[4] += s.rejected;
+}
+
+std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& gauges) {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP ipdx_http_requests_total HTTP requests by route, method and status.\n";
+  out += "# TYPE ipdx_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out += fmt::format("ipdx_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                       route, method, status, n);
+  }
+  out += "# HELP ipdx_http_request_duration_seconds Time from request start to response.\n";
+  out += "# TYPE ipdx_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("ipdx_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                         route, kBuckets[i], h.counts[i]);
+    }
+    out += fmt::format("ipdx_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                       route, h.count);
+    out += fmt::format("ipdx_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
+    out += fmt::format("ipdx_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
+                       h.count);
+  }
+  out += "# HELP ipdx_http_refused_total Requests refused by the security pipeline, by reason.\n";
+  out += "# TYPE ipdx_http_refused_total counter\n";
+  for (const auto& [reason, n] : refused_) {
+    out += fmt::format("ipdx_http_refused_total{{reason=\"{}\"}} {}\n", reason, n);
+  }
+  static constexpr const char* kIngestNames[] = {"documents", "accepted", "updated", "unchanged",
+                                                 "rejected"};
+  out += "# HELP ipdx_api_ingest_documents_total Documents ingested through the API, by outcome.\n";
+  out += "# TYPE ipdx_api_ingest_documents_total counter\n";
+  for (size_t i = 0; i < 5; ++i) {
+    out += fmt::format("ipdx_api_ingest_documents_total{{outcome=\"{}\"}} {}\n", kIngestNames[i],
+                       ingest_[i]);
+  }
+  for (const auto& [name, value] : gauges) {
+    out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);
+  }
+  return out;
+}
+
+// ---- responses -------------------------------------------------------------------------------
+
+void SendJson(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
+               std::string_view details_json) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(ErrorBody(code, message, details_json), "application/json");
+}
+
+void SendStatus(httplib::Response& res, const Status& status) {
+  // Internal details of stored data and I/O stay in the server's log; clients get the category.
+  const int http = HttpStatusFor(status.code());
+  if (http >= 500) {
+    std::fprintf(stderr, "ipdx serve: %s\n", status.ToString().c_str());
+    SendError(res, http, ErrorCodeFor(status.code()),
+              status.code() == StatusCode::kUnavailable ? status.message()
+                                                        : "internal error; see the server log");
+    return;
+  }
+  SendError(res, http, ErrorCodeFor(status.code()), status.message());
+}
+
+bool ETagMatches(const std::string& if_none_match, const std::string& etag) {
+  if (internal::Trim(if_none_match) == "*") return true;
+  size_t pos = 0;
+  while (pos < if_none_match.size()) {
+    size_t comma = if_none_match.find(',', pos);
+    if (comma == std::string::npos) comma = if_none_match.size();
+    std::string_view tag = internal::Trim(std::string_view(if_none_match).substr(pos, comma - pos));
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);  // weak comparison (RFC 9110 13.1.2)
+    if (tag == etag) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+void SendCacheable(const httplib::Request& req, httplib::Response& res, std::string body,
+                   const char* content_type, const std::string& cache_control) {
+  const std::string etag = "\"" + Sha256Hex(body).substr(0, 32) + "\"";
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", cache_control);
+  res.set_header("Vary", "Accept, Accept-Encoding, Origin, Authorization");
+  if (req.has_header("If-None-Match") && ETagMatches(req.get_header_value("If-None-Match"), etag)) {
+    res.status = 304;
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(body), content_type);
+}
+
+// ---- Server::Impl ----------------------------------------------------------------------------
+
+Server::Impl::Impl(std::string home_in, ServerConfig config_in)
+    : home(std::move(home_in)),
+      config(std::move(config_in)),
+      limiter(config.rate_limit, config.rate_burst) {}
+
+std::string Server::Impl::CacheControlForReads() const {
+  return config.public_reads ? "public, max-age=60" : "private, max-age=60";
+}
+
+const Route* Server::Impl::MatchRoute(const std::string& method, const std::string& path,
+                                      bool* path_known) const {
+  *path_known = false;
+  const std::string m = method == "HEAD" ? "GET" : method;
+  for (const Route& r : routes) {
+    if (std::regex_match(path, r.regex)) {
+      *path_known = true;
+      if (r.info.method == m) return &r;
+    }
+  }
+  return nullptr;
+}
+
+void Server::Impl::AddSecurityHeaders(httplib::Response& res) const {
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Cross-Origin-Resource-Policy",
+                 config.cors_origins.empty() ? "same-origin" : "cross-origin");
+  if (tls) res.set_header("Strict-Transport-Security", "max-age=31536000");
+}
+
+bool Server::Impl::OriginAllowed(const std::string& origin) const {
+  for (const std::string& o : config.cors_origins) {
+    if (o == "*" || o == origin) return true;
+  }
+  return false;
+}
+
+void Server::Impl::Refuse(httplib::Response& res, int status, std::string_view code,
+                          const std::string& message, const std::string& reason) {
+  RequestState& st = CurrentRequest();
+  st.refused_reason = reason;
+  metrics.Refused(reason);
+  if (status == 401) {
+    res.set_header("WWW-Authenticate", "Bearer realm=\"ipdx\"");
+  }
+  SendError(res, status, code, message);
+}
+
+void Server::Impl::ApplyRateLimit(httplib::Response& res, const RateLimiter::Decision& d) const {
+  if (limiter.rate() <= 0) return;
+  const auto window = static_cast<uint64_t>(std::ceil(limiter.burst() / limiter.rate()));
+  res.set_header("RateLimit-Policy",
+                 fmt::format("\"default\";q={};w={}", static_cast<uint64_t>(limiter.burst()),
+                             window == 0 ? 1 : window));
+  res.set_header("RateLimit", fmt::format("\"default\";r={};t={}", d.remaining, d.reset_s));
+  if (!d.allowed) res.set_header("Retry-After", std::to_string(d.retry_after_s));
+}
+
+httplib::Server::HandlerResponse Server::Impl::PreRouting(const httplib::Request& req,
+                                                          httplib::Response& res) {
+  httplib::Server::HandlerResponse r = PreRoutingChecks(req, res);
+  if (r == httplib::Server::HandlerResponse::Handled &&
+      (req.has_header("Content-Length") || req.has_header("Transfer-Encoding"))) {
+    // The body of a request answered here is never read, so the connection cannot carry another
+    // request: httplib closes it after the response when the request asks for that.
+    const_cast<httplib::Request&>(req).set_header("Connection", "close");
+    res.set_header("Connection", "close");
+  }
+  return r;
+}
+
+httplib::Server::HandlerResponse Server::Impl::PreRoutingChecks(const httplib::Request& req,
+                                                                httplib::Response& res) {
+  using HR = httplib::Server::HandlerResponse;
+  RequestState& st = CurrentRequest();
+  st = RequestState{};
+  st.start = std::chrono::steady_clock::now();
+  st.active = true;
+  AddSecurityHeaders(res);
+
+  // CORS: allowed origins get the headers; a preflight is answered here.
+  const std::string origin = req.get_header_value("Origin");
+  const bool cors = !origin.empty() && OriginAllowed(origin);
+  if (cors) {
+    bool any = std::find(config.cors_origins.begin(), config.cors_origins.end(), "*") !=
+               config.cors_origins.end();
+    res.set_header("Access-Control-Allow-Origin", any ? "*" : origin);
+    if (!any) res.set_header("Vary", "Origin");
+    res.set_header("Access-Control-Expose-Headers",
+                   "ETag, Link, RateLimit, RateLimit-Policy, Retry-After");
+  }
+  if (req.method == "OPTIONS") {
+    if (cors) {
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type, If-None-Match, Content-Digest, Signature, "
+                     "Signature-Input, Accept");
+      res.set_header("Access-Control-Max-Age", "600");
+    }
+    res.set_header("Allow", "GET, POST, OPTIONS");
+    res.status = 204;
+    return HR::Handled;
+  }
+
+  // Path checks. httplib has already percent-decoded the path: an encoded "..", NUL or backslash
+  // is caught here too. No route serves files, but such paths are attacks and are refused loudly.
+  const std::string& path = req.path;
+  if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos ||
+      path.find('\\') != std::string::npos || path.find("//") != std::string::npos ||
+      path.find("/../") != std::string::npos || path.find("/./") != std::string::npos ||
+      path.ends_with("/..") || path.ends_with("/.")) {
+    Refuse(res, 400, "invalidPath", "the request path contains '..', '.', '//', NUL or '\\'",
+           "bad_path");
+    return HR::Handled;
+  }
+
+  // The web UI (src/webui, docs/web-ui.md): "/" and its static files, public like /health (they
+  // hold no data). API paths are never web files, so this cannot shadow a route.
+  if (const webui::Asset* asset = webui::FindAsset(path);
+      asset != nullptr && (req.method == "GET" || req.method == "HEAD")) {
+    res.headers.erase("Content-Security-Policy");  // the API's policy sandboxes the page
+    res.set_header("Content-Security-Policy", std::string(webui::kContentSecurityPolicy));
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("ETag", std::string(asset->etag));
+    res.status = req.get_header_value("If-None-Match") == asset->etag ? 304 : 200;
+    if (res.status == 200) {
+      res.set_content(std::string(asset->bytes), std::string(asset->content_type));
+    }
+    return HR::Handled;
+  }
+
+  bool path_known = false;
+  st.route = MatchRoute(req.method, path, &path_known);
+  if (st.route == nullptr) {
+    if (path_known) {
+      res.set_header("Allow", "GET, POST, OPTIONS");
+      SendError(res, 405, "methodNotAllowed", req.method + " is not allowed on " + path);
+    } else {
+      SendError(res, 404, "notFound", "no resource at " + path);
+    }
+    return HR::Handled;
+  }
+
+  // Authentication (bearer token). A signature is checked once the body is in (RunRoute).
+  const std::string auth = req.get_header_value("Authorization");
+  const bool signed_request = req.has_header("Signature") || req.has_header("Signature-Input");
+  std::string client_key = "ip:" + req.remote_addr;
+  if (!auth.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
+      (void)limiter.Take(client_key, st.start);
+      Refuse(res, 401, "unauthenticated", "Authorization must be 'Bearer <token>'", "bad_auth");
+      return HR::Handled;
+    }
+    Result<Principal> p = [&]() -> Result<Principal> {
+      std::lock_guard lock(tokens_mu);
+      return CheckToken(*tokens, std::string_view(auth).substr(kBearer.size()));
+    }();
+    if (!p.ok()) {
+      RateLimiter::Decision d = limiter.Take(client_key, st.start);
+      ApplyRateLimit(res, d);
+      if (p.status().code() != StatusCode::kPermissionDenied) {
+        SendStatus(res, p.status());
+        return HR::Handled;
+      }
+      Refuse(res, 401, "unauthenticated", p.status().message(), "bad_token");
+      return HR::Handled;
+    }
+    st.principal = *p;
+    client_key = "token:" + p->token_id;
+  }
+
+  // Rate limit per client.
+  RateLimiter::Decision d = limiter.Take(client_key, st.start);
+  ApplyRateLimit(res, d);
+  if (!d.allowed) {
+    Refuse(res, 429, "tooManyRequests",
+           "rate limit exceeded; retry after " + std::to_string(d.retry_after_s) + " s",
+           "rate_limit");
+    return HR::Handled;
+  }
+
+  // Authorisation (scopes). Signed requests are authorised after their signature is verified.
+  const RouteInfo& info = st.route->info;
+  const bool public_route = info.always_public || (info.scope == kScopeRead && config.public_reads);
+  if (!public_route && !HasScope(st.principal.scopes, info.scope)) {
+    if (st.principal.token_id.empty() && signed_request) {
+      st.signature_pending = true;
+    } else if (st.principal.token_id.empty()) {
+      Refuse(res, 401, "unauthenticated",
+             std::string("this resource needs a token with scope ") +
+                 ScopesToString(static_cast<uint8_t>(info.scope)),
+             "no_credentials");
+      return HR::Handled;
+    } else {
+      Refuse(res, 403, "forbidden",
+             "token " + st.principal.token_id + " lacks scope " +
+                 ScopesToString(static_cast<uint8_t>(info.scope)),
+             "scope");
+      return HR::Handled;
+    }
+  } else if (signed_request && st.principal.token_id.empty()) {
+    // A signature on a public route is still checked: a bad one is refused, never ignored.
+    st.signature_pending = true;
+  }
+
+  // Body size, before a byte of the body is read.
+  if (req.has_header("Content-Length")) {
+    auto length = internal::ParseUint(req.get_header_value("Content-Length"));
+    if (!length) {
+      Refuse(res, 400, "invalidArgument", "Content-Length is not a number", "bad_length");
+      return HR::Handled;
+    }
+    if (*length > config.max_body_bytes) {
+      Refuse(res, 413, "payloadTooLarge",
+             "the body has " + std::to_string(*length) + " bytes; the limit is " +
+                 std::to_string(config.max_body_bytes),
+             "body_size");
+      return HR::Handled;
+    }
+  }
+  return HR::Unhandled;
+}
+
+bool Server::Impl::CheckSignature(const httplib::Request& req, httplib::Response& res,
+                                  const std::string& body_digest) {
+  RequestState& st = CurrentRequest();
+  if (!st.signature_pending) return true;
+  HttpMessage msg;
+  msg.method = req.method;
+  msg.path = req.path;
+  msg.authority = req.get_header_value("Host");
+  msg.scheme = tls ? "https" : "http";
+  for (const char* h : {"signature", "signature-input", "content-digest", "content-type"}) {
+    if (req.has_header(h)) msg.headers[h] = req.get_header_value(h);
+  }
+  Result<std::string> key = VerifyRequest(msg, body_digest, peers, nonces, internal::NowUnix());
+  if (!key.ok()) {
+    Refuse(res, 401, "badSignature", key.status().message(), "bad_signature");
+    return false;
+  }
+  st.principal.token_id = "peer:" + *key;
+  // Pinned peers may read and write (push records, cosignatures); administration needs a token.
+  st.principal.scopes = kScopeRead | kScopeWrite;
+  st.signature_pending = false;
+  const RouteInfo& info = st.route->info;
+  const bool public_route = info.always_public || (info.scope == kScopeRead && config.public_reads);
+  if (!public_route && !HasScope(st.principal.scopes, info.scope)) {
+    Refuse(res, 403, "forbidden",
+           "peer " + *key + " lacks scope " + ScopesToString(static_cast<uint8_t>(info.scope)),
+           "scope");
+    return false;
+  }
+  return true;
+}
+
+void Server::Impl::Log(const httplib::Request& req, const httplib::Response& res) {
+  // Requests httplib answers before routing (a malformed request line) have no state of ours.
+  RequestState& st = CurrentRequest();
+  if (!st.active) st = RequestState{};
+  const auto now = std::chrono::steady_clock::now();
+  const double seconds = st.active ? std::chrono::duration<double>(now - st.start).count() : 0.0;
+  const std::string route = st.route != nullptr ? st.route->info.path : "unmatched";
+  metrics.Observe(route, req.method, res.status, seconds);
+
+  Json line;
+  line["time"] = internal::NowIso();
+  line["client"] = req.remote_addr;
+  line["method"] = req.method;
+  line["path"] = req.path;
+  line["route"] = route;
+  line["status"] = res.status;
+  line["bytes"] = res.body.size();
+  line["durationMs"] = std::round(seconds * 1e6) / 1e3;
+  line["tokenId"] = st.principal.token_id;
+  const std::string text = Dump(line);
+  access_log.Write(text);
+
+  const bool write = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+  const bool refused = !st.refused_reason.empty() || res.status == 401 || res.status == 403 ||
+                       res.status == 408 || res.status == 413 || res.status == 429;
+  if ((write && st.route != nullptr && st.route->info.scope != kScopeRead) || refused) {
+    Json a = line;
+    a["event"] = refused ? "refused" : "write";
+    if (!st.refused_reason.empty()) a["reason"] = st.refused_reason;
+    if (!st.audit_details.empty()) a["details"] = st.audit_details;
+    a["userAgent"] = req.get_header_value("User-Agent");
+    audit_log.Write(Dump(a));
+  }
+  st = RequestState{};
+}
+
+void Server::Impl::RunRoute(const Route& route, const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader* reader) {
+  RequestState& st = CurrentRequest();
+  try {
+    if (reader == nullptr && !CheckSignature(req, res, ContentDigest(req.body))) return;
+    route.handler(req, res, reader);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ipdx serve: %s %s: exception: %s\n", req.method.c_str(), req.path.c_str(),
+                 e.what());
+    SendError(res, 500, "internal", "internal error; see the server log");
+  }
+  (void)st;
+}
+
+void Server::Impl::AddRoute(std::string method, std::string path, Scope scope, bool always_public,
+                            RouteHandler handler, bool streams_body, std::string regex) {
+  // {name} in the OpenAPI template -> one path segment.
+  std::string re = !regex.empty()
+                       ? std::move(regex)
+                       : std::regex_replace(path, std::regex(R"(\{[A-Za-z]+\})"), "([^/]+)");
+  Route r{RouteInfo{std::move(method), std::move(path), scope, always_public}, std::regex(re), re,
+          std::move(handler), streams_body};
+  routes.push_back(std::move(r));
+}
+
+Status Server::Impl::Start() {
+  IPDX_RETURN_IF_ERROR(ValidateServerConfig(config));
+  IPDX_ASSIGN_OR_RETURN(node, service::Node::Open(home));
+  IPDX_ASSIGN_OR_RETURN(log_key, ledger::VerifierKey::Parse(service::LogPublicKey(*node)));
+  const std::string db = home + "/ipdx.db";
+  IPDX_ASSIGN_OR_RETURN(tokens, store::TokenStore::OpenSqlite(db));
+  IPDX_RETURN_IF_ERROR(readers.Open(db, static_cast<size_t>(std::clamp(config.threads, 1, 16))));
+  for (const std::string& vkey : config.peer_keys) {
+    IPDX_ASSIGN_OR_RETURN(ledger::VerifierKey key, ledger::VerifierKey::Parse(vkey));
+    peers.emplace(key.name(), key);
+  }
+  IPDX_RETURN_IF_ERROR(
+      access_log.Open(config.access_log.empty() ? home + "/logs/access.log" : config.access_log));
+  IPDX_RETURN_IF_ERROR(
+      audit_log.Open(config.audit_log.empty() ? home + "/logs/audit.log" : config.audit_log));
+
+  tls = !config.tls_cert.empty();
+  if (tls) {
+    auto ssl = std::make_unique<httplib::SSLServer>(
+        config.tls_cert.c_str(), config.tls_key.c_str(),
+        config.tls_client_ca.empty() ? nullptr : config.tls_client_ca.c_str());
+    if (!ssl->is_valid()) {
+      return Status::InvalidArgument("cannot use TLS certificate " + config.tls_cert + " and key " +
+                                     config.tls_key + " (unreadable, mismatched or not PEM)");
+    }
+    http = std::move(ssl);
+  } else {
+    http = std::make_unique<httplib::Server>();
+  }
+  RegisterRoutes();
+
+  const int threads = config.threads;
+  // httplib takes ownership of the queue it is given (it deletes it when the server stops).
+  http->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  http->set_keep_alive_max_count(10000);
+  http->set_keep_alive_timeout(5);
+  http->set_read_timeout(config.request_timeout_s, 0);
+  http->set_write_timeout(config.request_timeout_s, 0);
+  http->set_payload_max_length(config.max_body_bytes);
+  http->set_tcp_nodelay(true);
+  http->set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return PreRouting(req, res); });
+  http->set_logger(
+      [this](const httplib::Request& req, const httplib::Response& res) { Log(req, res); });
+  http->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty() && res.status != 304) {
+          auto [code, message] = CodeForHttpStatus(res.status);
+          SendError(res, res.status, code, message);
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "ipdx serve: %s %s: exception: %s\n", req.method.c_str(),
+                     req.path.c_str(), what.c_str());
+        SendError(res, 500, "internal", "internal error; see the server log");
+      });
+  for (const Route& r : routes) {
+    const Route* rp = &r;
+    auto plain = [this, rp](const httplib::Request& req, httplib::Response& res) {
+      RunRoute(*rp, req, res, nullptr);
+    };
+    if (r.info.method == "GET") {
+      http->Get(r.regex_text, plain);
+    } else if (r.info.method == "POST") {
+      http->Post(r.regex_text, plain);  // requests without a body
+      if (r.streams_body) {
+        http->Post(r.regex_text, [this, rp](const httplib::Request& req, httplib::Response& res,
+                                            const httplib::ContentReader& reader) {
+          RunRoute(*rp, req, res, &reader);
+        });
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// ---- Server ----------------------------------------------------------------------------------
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Create(const std::string& home, ServerConfig config) {
+  auto impl = std::make_unique<Impl>(home, std::move(config));
+  IPDX_RETURN_IF_ERROR(impl->Start());
+  return std::make_unique<Server>(std::move(impl));
+}
+
+Result<std::string> Server::Bind() {
+  const std::string& listen = impl_->config.listen;
+  size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const int port = std::stoi(listen.substr(colon + 1));
+  int bound = 0;
+  if (port == 0) {
+    bound = impl_->http->bind_to_any_port(host);
+  } else {
+    bound = impl_->http->bind_to_port(host, port) ? port : -1;
+  }
+  if (bound <= 0) {
+    return Status::Unavailable("cannot listen on " + listen + " (address in use or not local)");
+  }
+  impl_->port = bound;
+  const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(impl_->tls ? "https" : "http") + "://" + shown + ":" + std::to_string(bound);
+}
+
+Status Server::Run() {
+  if (impl_->port == 0) return Status::FailedPrecondition("Server::Run before Bind");
+  if (!impl_->http->listen_after_bind()) {
+    return Status::Unavailable("the server stopped listening unexpectedly");
+  }
+  return Status::Ok();
+}
+
+void Server::Stop() { impl_->http->stop(); }
+
+std::vector<RouteInfo> Server::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : impl_->routes) out.push_back(r.info);
+  return out;
+}
+
+}  // namespace ipdx::api

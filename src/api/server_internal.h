@@ -1,0 +1,189 @@
+#pragma once
+// Server::Impl and the pieces of the request pipeline shared by server.cc and routes.cc.
+// Internal to api/; the only header besides exchange/ that includes httplib.
+#include <httplib.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "api/api.h"
+#include "search/search.h"
+#include "service/service.h"
+
+namespace ipdx::api {
+
+struct Route;
+
+// What the stages of one request share. Lives in a thread_local: httplib runs a request's
+// pre-routing handler, route handler and logger on one worker thread.
+struct RequestState {
+  bool active = false;
+  std::chrono::steady_clock::time_point start;
+  Principal principal;
+  const Route* route = nullptr;
+  bool signature_pending = false;  // verify the signature once the body is in
+  std::string refused_reason;      // for the audit log
+  std::string audit_details;       // what a write did (run id, counts), for the audit log
+};
+RequestState& CurrentRequest();
+
+// `reader` is null for routes called with the body already in req.body.
+using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&,
+                                        const httplib::ContentReader* reader)>;
+
+struct Route {
+  RouteInfo info;
+  std::regex regex;
+  std::string regex_text;
+  RouteHandler handler;
+  bool streams_body = false;  // POST handler reads the body itself (ContentReader)
+};
+
+// An append-only JSON-lines log ("-" = stderr). Thread-safe; each line is flushed.
+class LogFile {
+ public:
+  Status Open(const std::string& path);
+  void Write(const std::string& line);
+
+ private:
+  struct Closer {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::mutex mu_;
+  bool stderr_ = false;
+  std::unique_ptr<FILE, Closer> file_;
+};
+
+// Read-only store connections lent to one request at a time. Thread-safe.
+class ReaderPool {
+ public:
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, store::Store* s) : pool_(pool), store_(s) {}
+    ~Lease() {
+      if (store_ != nullptr) pool_->Release(store_);
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    store::Store* operator->() { return store_; }
+    store::Store& operator*() { return *store_; }
+
+   private:
+    ReaderPool* pool_;
+    store::Store* store_;
+  };
+  Status Open(const std::string& path, size_t count);
+  Lease Acquire();
+
+ private:
+  void Release(store::Store* s);
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<store::Store>> all_;
+  std::vector<store::Store*> free_;
+};
+
+// Prometheus counters and histograms. Thread-safe.
+class Metrics {
+ public:
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  void Observe(const std::string& route, const std::string& method, int status, double seconds);
+  void Refused(const std::string& reason);
+  void Ingested(const service::IngestSummary& summary);
+  // The exposition text, with extra gauges (name, value) appended.
+  std::string Render(const std::vector<std::pair<std::string, double>>& gauges);
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::string, uint64_t> refused_;
+  std::array<uint64_t, 5> ingest_{};
+};
+
+void SendJson(httplib::Response& res, int status, const std::string& body);
+void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
+               std::string_view details_json = {});
+// The standard error body for a Status (5xx details go to the server log, not the client).
+void SendStatus(httplib::Response& res, const Status& status);
+// 200 with an ETag (content hash of `body`) and Cache-Control, or 304 when If-None-Match matches.
+void SendCacheable(const httplib::Request& req, httplib::Response& res, std::string body,
+                   const char* content_type, const std::string& cache_control);
+bool ETagMatches(const std::string& if_none_match, const std::string& etag);
+
+struct Server::Impl {
+  Impl(std::string home, ServerConfig config);
+
+  Status Start();
+  void RegisterRoutes();          // routes.cc
+  void RegisterLedgerRoutes();    // ledger_routes.cc
+  void RegisterClassifyRoutes();  // classify_routes.cc
+  // `path` is the OpenAPI template; each {name} matches one path segment unless `regex` (an
+  // ECMAScript regular expression for the whole path, one group per {name}) says otherwise.
+  void AddRoute(std::string method, std::string path, Scope scope, bool always_public,
+                RouteHandler handler, bool streams_body = false, std::string regex = {});
+  const Route* MatchRoute(const std::string& method, const std::string& path,
+                          bool* path_known) const;
+  httplib::Server::HandlerResponse PreRouting(const httplib::Request& req, httplib::Response& res);
+  httplib::Server::HandlerResponse PreRoutingChecks(const httplib::Request& req,
+                                                    httplib::Response& res);
+  // Verifies a pending signature; on failure the response is filled and false returned.
+  bool CheckSignature(const httplib::Request& req, httplib::Response& res,
+                      const std::string& body_digest);
+  void RunRoute(const Route& route, const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader* reader);
+  void Log(const httplib::Request& req, const httplib::Response& res);
+  void AddSecurityHeaders(httplib::Response& res) const;
+  bool OriginAllowed(const std::string& origin) const;
+  void Refuse(httplib::Response& res, int status, std::string_view code, const std::string& message,
+              const std::string& reason);
+  void ApplyRateLimit(httplib::Response& res, const RateLimiter::Decision& d) const;
+  std::string CacheControlForReads() const;
+  // Handlers shared by several routes (routes.cc).
+  void GetRecord(const httplib::Request& req, httplib::Response& res, std::optional<int> version);
+  void Similar(const httplib::Request& req, httplib::Response& res, search::SimilarRequest sr);
+  void Ingest(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader* reader);
+
+  std::string home;
+  ServerConfig config;
+  bool tls = false;
+  int port = 0;
+
+  // The node: ingest and search (externally synchronised, so under node_mu).
+  std::mutex node_mu;
+  std::unique_ptr<service::Node> node;
+  ledger::VerifierKey log_key;  // the node's log key (service::LogPublicKey), read at Start
+  std::mutex tokens_mu;
+  std::unique_ptr<store::TokenStore> tokens;
+  ReaderPool readers;
+
+  RateLimiter limiter;
+  NonceCache nonces;
+  std::map<std::string, ledger::VerifierKey> peers;
+  Metrics metrics;
+  LogFile access_log;
+  LogFile audit_log;
+
+  std::vector<Route> routes;  // fixed after Start; httplib handlers point into it
+  std::unique_ptr<httplib::Server> http;
+};
+
+}  // namespace ipdx::api

@@ -1,0 +1,805 @@
+// The three models (fastText, kNN over a search index, calibrated ensemble), their training,
+// the model folder and evaluation. Formats: docs/classification.md.
+#include <fasttext/fasttext.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "classify/classify.h"
+#include "search/search.h"
+
+namespace ipdx::classify {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kLabelPrefix = "__label__";
+constexpr int kManifestFormat = 1;
+// fastText hashes word bigrams into this many rows; the input matrix is (words + buckets) x dim.
+constexpr int kBuckets = 50000;
+// Ensemble weights tried on the validation split.
+constexpr int kWeightSteps = 20;
+// Candidates per validation document used to fit the calibration.
+constexpr size_t kCalibrationCandidates = 10;
+// A neighbour's secondary symbols weigh half its main one.
+constexpr double kSecondaryVote = 0.5;
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// fastText splits on whitespace only: lower-case ASCII, turn ASCII punctuation into spaces, drop
+// bare numbers (claim numbers, reference numerals). Bytes >= 0x80 (other scripts) are kept.
+std::vector<std::string> Tokens(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&]() {
+    if (cur.empty()) return;
+    bool digits = std::all_of(cur.begin(), cur.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) out.push_back(cur);
+    cur.clear();
+  };
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')) {
+      cur += ch;
+    } else if (c >= 'A' && c <= 'Z') {
+      cur += static_cast<char>(c - 'A' + 'a');
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string TokenLine(std::string_view text) {
+  std::string line;
+  for (const std::string& t : Tokens(text)) {
+    if (!line.empty()) line += ' ';
+    line += t;
+  }
+  return line;
+}
+
+// fastText labels cannot hold spaces: "A61K 31/00" <-> "__label__A61K_31/00".
+std::string ToFtLabel(std::string_view label) {
+  std::string s(kLabelPrefix);
+  for (char c : label) s += c == ' ' ? '_' : c;
+  return s;
+}
+std::string FromFtLabel(std::string_view ft) {
+  if (ft.substr(0, kLabelPrefix.size()) == kLabelPrefix) ft.remove_prefix(kLabelPrefix.size());
+  std::string s;
+  for (char c : ft) s += c == '_' ? ' ' : c;
+  return s;
+}
+
+// Tab-separated files: tabs, newlines and backslashes in values are escaped.
+std::string Escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+std::string Unescape(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    char n = s[++i];
+    out += n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+  }
+  return out;
+}
+std::vector<std::string> SplitOn(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t p = s.find(sep, start);
+    out.emplace_back(s.substr(start, p == std::string_view::npos ? p : p - start));
+    if (p == std::string_view::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+std::string JoinSymbols(const std::vector<std::string>& symbols) {
+  std::string s;
+  for (const std::string& sym : symbols) {
+    if (!s.empty()) s += ';';
+    s += sym;
+  }
+  return s;
+}
+
+Status WriteFile(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) return Status::IOError("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Status::IOError("cannot rename " + tmp.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void SortScored(std::vector<Scored>* v) {
+  std::stable_sort(v->begin(), v->end(), [](const Scored& a, const Scored& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.label < b.label;
+  });
+}
+
+std::vector<std::string> LabelsOf(const std::vector<Scored>& ranked) {
+  std::vector<std::string> out;
+  out.reserve(ranked.size());
+  for (const Scored& s : ranked) out.push_back(s.label);
+  return out;
+}
+
+// Sums the scores of labels that share a coarser label.
+std::vector<Scored> Coarsen(const std::vector<Scored>& ranked, Level level) {
+  std::map<std::string, double> sums;
+  for (const Scored& s : ranked) {
+    std::string coarse = Truncate(s.label, level);
+    if (!coarse.empty()) sums[coarse] += s.score;
+  }
+  std::vector<Scored> out;
+  for (auto& [label, score] : sums) out.push_back({label, score});
+  SortScored(&out);
+  return out;
+}
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Platt scaling (Platt 1999, with Lin, Lin and Weng's target smoothing): fits P(y=1|s) =
+// sigmoid(a*s + b) by Newton's method. Returns false when it does not converge to an increasing
+// map.
+bool FitPlatt(const std::vector<std::pair<double, bool>>& samples, double* a_out, double* b_out) {
+  double pos = 0, neg = 0;
+  for (const auto& [s, y] : samples) (y ? pos : neg) += 1;
+  if (pos == 0 || neg == 0) return false;
+  const double hi = (pos + 1) / (pos + 2), lo = 1 / (neg + 2);
+  double a = 1, b = 0;
+  for (int iter = 0; iter < 100; ++iter) {
+    double g1 = 0, g2 = 0, h11 = 1e-9, h22 = 1e-9, h21 = 0;
+    for (const auto& [s, y] : samples) {
+      const double t = y ? hi : lo;
+      const double p = Sigmoid(a * s + b);
+      const double d = p - t;
+      const double w = p * (1 - p);
+      g1 += d * s;
+      g2 += d;
+      h11 += w * s * s;
+      h22 += w;
+      h21 += w * s;
+    }
+    const double det = h11 * h22 - h21 * h21;
+    if (std::abs(det) < 1e-18) break;
+    const double da = (h22 * g1 - h21 * g2) / det;
+    const double db = (h11 * g2 - h21 * g1) / det;
+    a -= da;
+    b -= db;
+    if (std::abs(da) < 1e-9 && std::abs(db) < 1e-9) break;
+  }
+  if (!std::isfinite(a) || !std::isfinite(b) || a <= 0) return false;
+  *a_out = a;
+  *b_out = b;
+  return true;
+}
+
+std::string FormatDouble(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string ManifestText(const Manifest& m) {
+  std::string s;
+  auto kv = [&s](std::string_view k, const std::string& v) {
+    s += k;
+    s += '\t';
+    s += Escape(v);
+    s += '\n';
+  };
+  kv("format", std::to_string(kManifestFormat));
+  kv("version", m.version);
+  kv("level", std::string(LevelName(m.level)));
+  kv("seed", std::to_string(m.seed));
+  kv("threads", std::to_string(m.threads));
+  kv("epochs", std::to_string(m.epochs));
+  kv("dim", std::to_string(m.dim));
+  kv("word_ngrams", std::to_string(m.word_ngrams));
+  kv("learning_rate", FormatDouble(m.learning_rate));
+  kv("neighbours", std::to_string(m.neighbours));
+  kv("training_documents", std::to_string(m.training_documents));
+  kv("validation_documents", std::to_string(m.validation_documents));
+  kv("test_documents", std::to_string(m.test_documents));
+  kv("labels", std::to_string(m.labels));
+  kv("cpc_documents", std::to_string(m.cpc_documents));
+  kv("confirmed_symbols", std::to_string(m.confirmed_symbols));
+  kv("ensemble_weight", FormatDouble(m.ensemble_weight));
+  kv("platt_a", FormatDouble(m.platt_a));
+  kv("platt_b", FormatDouble(m.platt_b));
+  kv("training_seconds", FormatDouble(m.training_seconds));
+  kv("created_at", m.created_at);
+  kv("notes", m.notes);
+  for (const Scored& p : m.priors) {
+    s += "prior\t" + Escape(p.label) + "\t" + FormatDouble(p.score) + "\n";
+  }
+  return s;
+}
+
+Result<Manifest> ParseManifest(const std::string& text, const std::string& path) {
+  Manifest m;
+  std::map<std::string, std::string> kv;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<std::string> f = SplitOn(line, '\t');
+    if (f[0] == "prior" && f.size() == 3) {
+      char* end = nullptr;
+      double count = std::strtod(f[2].c_str(), &end);
+      if (end == f[2].c_str()) return Status::Corruption(path + ": bad prior line '" + line + "'");
+      m.priors.push_back({Unescape(f[1]), count});
+    } else if (f.size() == 2) {
+      kv[f[0]] = Unescape(f[1]);
+    } else {
+      return Status::Corruption(path + ": bad line '" + line + "'");
+    }
+  }
+  if (kv["format"] != std::to_string(kManifestFormat)) {
+    return Status::Corruption(path + ": manifest format '" + kv["format"] + "', expected " +
+                              std::to_string(kManifestFormat));
+  }
+  auto num = [&](const char* key, auto* out) -> Status {
+    auto it = kv.find(key);
+    if (it == kv.end()) return Status::Corruption(path + ": no '" + key + "'");
+    try {
+      using T = std::remove_pointer_t<decltype(out)>;
+      if constexpr (std::is_same_v<T, double>) {
+        *out = std::stod(it->second);
+      } else {
+        *out = static_cast<T>(std::stoll(it->second));
+      }
+    } catch (const std::exception&) {
+      return Status::Corruption(path + ": bad '" + key + "': '" + it->second + "'");
+    }
+    return Status::Ok();
+  };
+  m.version = kv["version"];
+  Result<Level> level = ParseLevel(kv["level"]);
+  if (!level.ok()) return Status::Corruption(path + ": " + level.status().message());
+  m.level = *level;
+  IPDX_RETURN_IF_ERROR(num("seed", &m.seed));
+  IPDX_RETURN_IF_ERROR(num("threads", &m.threads));
+  IPDX_RETURN_IF_ERROR(num("epochs", &m.epochs));
+  IPDX_RETURN_IF_ERROR(num("dim", &m.dim));
+  IPDX_RETURN_IF_ERROR(num("word_ngrams", &m.word_ngrams));
+  IPDX_RETURN_IF_ERROR(num("learning_rate", &m.learning_rate));
+  IPDX_RETURN_IF_ERROR(num("neighbours", &m.neighbours));
+  IPDX_RETURN_IF_ERROR(num("training_documents", &m.training_documents));
+  IPDX_RETURN_IF_ERROR(num("validation_documents", &m.validation_documents));
+  IPDX_RETURN_IF_ERROR(num("test_documents", &m.test_documents));
+  IPDX_RETURN_IF_ERROR(num("labels", &m.labels));
+  IPDX_RETURN_IF_ERROR(num("cpc_documents", &m.cpc_documents));
+  IPDX_RETURN_IF_ERROR(num("confirmed_symbols", &m.confirmed_symbols));
+  IPDX_RETURN_IF_ERROR(num("ensemble_weight", &m.ensemble_weight));
+  IPDX_RETURN_IF_ERROR(num("platt_a", &m.platt_a));
+  IPDX_RETURN_IF_ERROR(num("platt_b", &m.platt_b));
+  IPDX_RETURN_IF_ERROR(num("training_seconds", &m.training_seconds));
+  m.created_at = kv["created_at"];
+  m.notes = kv["notes"];
+  return m;
+}
+
+std::string ExampleLine(const Example& ex) {
+  const model::Record& r = ex.record;
+  return Escape(r.office) + "\t" + Escape(r.number) + "\t" + Escape(r.kind) + "\t" +
+         Escape(r.language) + "\t" + (ex.cpc ? "cpc" : "ipc") + "\t" +
+         Escape(JoinSymbols(ex.symbols)) + "\t" + Escape(ExampleText(r)) + "\n";
+}
+
+Result<Example> ParseExampleLine(const std::string& line, const std::string& path) {
+  std::vector<std::string> f = SplitOn(line, '\t');
+  if (f.size() != 7) return Status::Corruption(path + ": bad example line");
+  Example ex;
+  ex.record.office = Unescape(f[0]);
+  ex.record.number = Unescape(f[1]);
+  ex.record.kind = Unescape(f[2]);
+  ex.record.language = Unescape(f[3]);
+  ex.cpc = f[4] == "cpc";
+  for (std::string& s : SplitOn(Unescape(f[5]), ';')) {
+    if (!s.empty()) ex.symbols.push_back(std::move(s));
+  }
+  ex.record.abstracts.push_back({ex.record.language, Unescape(f[6])});
+  return ex;
+}
+
+}  // namespace
+
+struct Classifier::Impl {
+  std::string dir;
+  Manifest manifest;
+  fasttext::FastText fasttext;
+  std::unique_ptr<search::Index> knn;
+  std::unordered_map<std::string, std::vector<std::string>> knn_symbols;  // id -> symbols
+
+  // fastText one-vs-all probabilities of every label, best first.
+  std::vector<Scored> RankFastText(const std::string& text) const;
+  // kNN votes: each neighbour's score is shared by its labels (main 1, others kSecondaryVote),
+  // normalised by the total score of the neighbours.
+  Result<std::vector<Scored>> RankKnn(const std::string& text, const std::string& exclude_id,
+                                      std::vector<Neighbour>* neighbours);
+  // w * fastText + (1 - w) * kNN, raw (uncalibrated), best first.
+  static std::vector<Scored> Combine(const std::vector<Scored>& ft, const std::vector<Scored>& knn,
+                                     double w);
+  std::vector<TermWeight> Terms(const std::string& text, const std::string& label) const;
+};
+
+std::vector<Scored> Classifier::Impl::RankFastText(const std::string& text) const {
+  std::vector<Scored> out;
+  std::istringstream in(TokenLine(text) + "\n");
+  std::vector<std::pair<fasttext::real, std::string>> predictions;
+  const int32_t k = std::max<int32_t>(1, fasttext.getDictionary()->nlabels());
+  try {
+    fasttext.predictLine(in, predictions, k, 0.0);
+  } catch (const std::exception&) {
+    return out;  // nothing fastText can rank (no known word)
+  }
+  out.reserve(predictions.size());
+  for (const auto& [p, label] : predictions) out.push_back({FromFtLabel(label), p});
+  SortScored(&out);
+  return out;
+}
+
+Result<std::vector<Scored>> Classifier::Impl::RankKnn(const std::string& text,
+                                                      const std::string& exclude_id,
+                                                      std::vector<Neighbour>* neighbours) {
+  search::SimilarRequest request;
+  request.text = text;
+  request.limit = manifest.neighbours + (exclude_id.empty() ? 0 : 1);
+  Result<search::SearchResult> result = knn->Similar(request);
+  if (!result.ok()) {
+    // A text without a single indexed term finds no neighbour: no vote, not an error.
+    if (result.status().code() == StatusCode::kInvalidArgument) return std::vector<Scored>{};
+    return result.status();
+  }
+  std::map<std::string, double> votes;
+  double total = 0;
+  size_t used = 0;
+  for (const search::Hit& hit : result->hits) {
+    if (hit.id == exclude_id) continue;
+    if (used++ == manifest.neighbours) break;
+    auto it = knn_symbols.find(hit.id);
+    if (it == knn_symbols.end()) continue;
+    const double w = std::max(0.0, hit.score);
+    total += w;
+    std::vector<std::string> labels = LabelsAt(it->second, manifest.level);
+    for (size_t i = 0; i < labels.size(); ++i) votes[labels[i]] += i == 0 ? w : w * kSecondaryVote;
+    if (neighbours != nullptr) neighbours->push_back({hit.id, hit.score, it->second});
+  }
+  std::vector<Scored> out;
+  if (total <= 0) return out;
+  for (auto& [label, v] : votes) out.push_back({label, v / total});
+  SortScored(&out);
+  return out;
+}
+
+std::vector<Scored> Classifier::Impl::Combine(const std::vector<Scored>& ft,
+                                              const std::vector<Scored>& knn, double w) {
+  // fastText's one-vs-all probabilities saturate (several labels near 1 on a small training
+  // set); as a per-document distribution they weigh like the kNN vote shares.
+  std::map<std::string, double> sums;
+  double ft_total = 0;
+  for (const Scored& s : ft) ft_total += s.score;
+  for (const Scored& s : ft) sums[s.label] += ft_total > 0 ? w * s.score / ft_total : 0;
+  for (const Scored& s : knn) sums[s.label] += (1 - w) * s.score;
+  std::vector<Scored> out;
+  out.reserve(sums.size());
+  for (auto& [label, score] : sums) out.push_back({label, score});
+  SortScored(&out);
+  return out;
+}
+
+std::vector<TermWeight> Classifier::Impl::Terms(const std::string& text,
+                                                const std::string& label) const {
+  std::vector<TermWeight> out;
+  try {
+    const int32_t label_id = fasttext.getLabelId(ToFtLabel(label));
+    if (label_id < 0) return out;
+    std::shared_ptr<const fasttext::DenseMatrix> output = fasttext.getOutputMatrix();
+    std::vector<std::string> tokens = Tokens(text);
+    if (tokens.empty()) return out;
+    // The hidden vector is the mean of the input rows of the line's words (and n-grams, and the
+    // end-of-line token); a word's share of the label's logit is its row . output row / count.
+    const double n = static_cast<double>(tokens.size() + 1);
+    std::map<std::string, double> weights;
+    fasttext::Vector vec(fasttext.getDimension());
+    for (const std::string& t : tokens) {
+      if (fasttext.getWordId(t) < 0) continue;
+      fasttext.getWordVector(vec, t);
+      weights[t] += static_cast<double>(output->dotRow(vec, label_id)) / n;
+    }
+    for (auto& [term, w] : weights) {
+      if (w > 0) out.push_back({term, w});
+    }
+  } catch (const std::exception&) {
+    return {};  // an explanation is best effort; the suggestion stands without it
+  }
+  std::sort(out.begin(), out.end(), [](const TermWeight& a, const TermWeight& b) {
+    return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+  });
+  if (out.size() > 10) out.resize(10);
+  return out;
+}
+
+Classifier::Classifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Classifier::~Classifier() = default;
+
+const Manifest& Classifier::manifest() const { return impl_->manifest; }
+
+Result<Rankings> Classifier::Rank(const std::string& text, size_t limit,
+                                  const std::string& exclude_id, Explanation* why) {
+  Rankings r;
+  r.fasttext = impl_->RankFastText(text);
+  IPDX_ASSIGN_OR_RETURN(
+      r.knn, impl_->RankKnn(text, exclude_id, why != nullptr ? &why->neighbours : nullptr));
+  r.ensemble = Impl::Combine(r.fasttext, r.knn, impl_->manifest.ensemble_weight);
+  for (Scored& s : r.ensemble) {
+    s.score = Sigmoid(impl_->manifest.platt_a * s.score + impl_->manifest.platt_b);
+  }
+  if (why != nullptr && !r.ensemble.empty()) why->terms = impl_->Terms(text, r.ensemble[0].label);
+  for (auto* v : {&r.fasttext, &r.knn, &r.ensemble}) {
+    if (v->size() > limit) v->resize(limit);
+  }
+  return r;
+}
+
+Result<std::vector<Example>> Classifier::HeldOut() const {
+  const fs::path path = fs::path(impl_->dir) / "heldout.tsv";
+  IPDX_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  std::vector<Example> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    IPDX_ASSIGN_OR_RETURN(Example ex, ParseExampleLine(line, path.string()));
+    out.push_back(std::move(ex));
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Classifier>> Classifier::Load(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("no classifier model at " + dir);
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  const fs::path root(dir);
+  {
+    IPDX_ASSIGN_OR_RETURN(std::string text, ReadFile(root / "manifest.tsv"));
+    IPDX_ASSIGN_OR_RETURN(impl->manifest, ParseManifest(text, (root / "manifest.tsv").string()));
+  }
+  {
+    const fs::path path = root / "labels.tsv";
+    Result<std::string> text = ReadFile(path);
+    if (!text.ok()) return Status::Corruption(dir + ": model folder without labels.tsv");
+    std::istringstream in(*text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      std::vector<std::string> f = SplitOn(line, '\t');
+      if (f.size() != 2) return Status::Corruption(path.string() + ": bad line");
+      std::vector<std::string> symbols;
+      for (std::string& s : SplitOn(Unescape(f[1]), ';')) {
+        if (!s.empty()) symbols.push_back(std::move(s));
+      }
+      impl->knn_symbols[Unescape(f[0])] = std::move(symbols);
+    }
+  }
+  const std::string ft_path = (root / "fasttext.bin").string();
+  if (!fs::exists(ft_path, ec))
+    return Status::Corruption(dir + ": model folder without fasttext.bin");
+  try {
+    impl->fasttext.loadModel(ft_path);
+  } catch (const std::exception& e) {
+    return Status::Corruption(ft_path + ": not a fastText model: " + e.what());
+  }
+  search::Index::Options options;
+  options.read_only = true;
+  Result<std::unique_ptr<search::Index>> index =
+      search::Index::Open((root / "knn").string(), options);
+  if (!index.ok()) {
+    return Status::Corruption(dir + ": kNN index: " + index.status().message());
+  }
+  impl->knn = std::move(index).value();
+  return std::unique_ptr<Classifier>(new Classifier(std::move(impl)));
+}
+
+Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
+                                                      const TrainOptions& options,
+                                                      const std::string& dir,
+                                                      const std::string& version,
+                                                      const std::string& notes) {
+  const auto started = std::chrono::steady_clock::now();
+  const Level level = options.level;
+  auto progress = [&options](std::string_view stage, double f) {
+    if (options.on_progress) options.on_progress(stage, f);
+  };
+
+  // What the models can learn from.
+  std::vector<const Example*> train;
+  std::map<std::string, double> main_counts;
+  std::set<std::string> labels;
+  uint64_t cpc_documents = 0;
+  for (const Example& ex : split.train) {
+    std::vector<std::string> l = LabelsAt(ex.symbols, level);
+    if (l.empty() || ExampleText(ex.record).empty()) continue;
+    train.push_back(&ex);
+    main_counts[l[0]] += 1;
+    labels.insert(l.begin(), l.end());
+    if (ex.cpc) ++cpc_documents;
+  }
+  size_t validation = 0;
+  for (const Example& ex : split.validation) {
+    if (!LabelsAt(ex.symbols, level).empty()) ++validation;
+  }
+  if (train.size() < kMinTrainingDocuments || validation < kMinValidationDocuments ||
+      labels.size() < kMinLabels) {
+    return Status::FailedPrecondition(
+        "too little data to train a " + std::string(LevelName(level)) +
+        " classifier: " + std::to_string(train.size()) + " training and " +
+        std::to_string(validation) + " validation documents with a " +
+        std::string(LevelName(level)) + " symbol, " + std::to_string(labels.size()) +
+        " distinct labels; needed: at least " + std::to_string(kMinTrainingDocuments) +
+        " training and " + std::to_string(kMinValidationDocuments) + " validation documents and " +
+        std::to_string(kMinLabels) +
+        " distinct labels (about 35 classified documents in all, "
+        "since 70 % train, 15 % validate and 15 % are held out; ingest more classified records "
+        "or pass --extra-data FILE)");
+  }
+
+  std::error_code ec;
+  if (fs::exists(dir, ec)) return Status::AlreadyExists("model folder " + dir + " exists");
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  const fs::path root(dir);
+
+  // 1. fastText.
+  {
+    const fs::path input = root / "fasttext.train";
+    {
+      std::ofstream out(input, std::ios::binary | std::ios::trunc);
+      for (const Example* ex : train) {
+        for (const std::string& l : LabelsAt(ex->symbols, level)) out << ToFtLabel(l) << ' ';
+        out << TokenLine(ExampleText(ex->record)) << '\n';
+      }
+      out.flush();
+      if (!out) return Status::IOError("cannot write " + input.string());
+    }
+    fasttext::Args args;
+    args.input = input.string();
+    args.model = fasttext::model_name::sup;
+    args.loss = fasttext::loss_name::ova;
+    args.dim = options.dim;
+    args.epoch = options.epochs;
+    args.lr = options.learning_rate;
+    args.wordNgrams = options.word_ngrams;
+    args.bucket = options.word_ngrams > 1 ? kBuckets : 0;
+    args.minCount = 1;
+    args.minCountLabel = 1;
+    args.minn = 0;
+    args.maxn = 0;
+    args.thread = std::max(1, options.threads);
+    args.seed = options.seed;
+    args.verbose = 0;
+    fasttext::FastText ft;
+    try {
+      ft.train(args, [&progress](float p, float, double, double, int64_t) {
+        progress("fasttext", static_cast<double>(p));
+      });
+      ft.saveModel((root / "fasttext.bin").string());
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("fastText training failed: ") + e.what());
+    }
+    fs::remove(input, ec);
+    progress("fasttext", 1);
+  }
+
+  // 2. kNN: a search index over the training documents, and their symbols.
+  {
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<search::Index> index,
+                          search::Index::Open((root / "knn").string()));
+    std::string labels_tsv;
+    for (size_t i = 0; i < train.size(); ++i) {
+      IPDX_RETURN_IF_ERROR(index->Replace(train[i]->record.office, train[i]->record));
+      labels_tsv +=
+          Escape(train[i]->record.Id()) + "\t" + Escape(JoinSymbols(train[i]->symbols)) + "\n";
+      if (i % 256 == 0) progress("knn", static_cast<double>(i) / static_cast<double>(train.size()));
+    }
+    IPDX_RETURN_IF_ERROR(index->Commit("classifier " + version));
+    IPDX_RETURN_IF_ERROR(WriteFile(root / "labels.tsv", labels_tsv));
+    progress("knn", 1);
+  }
+
+  // 3. The manifest without the ensemble, so the models can be loaded for validation.
+  Manifest m;
+  m.version = version;
+  m.level = level;
+  m.seed = options.seed;
+  m.threads = std::max(1, options.threads);
+  m.epochs = options.epochs;
+  m.dim = options.dim;
+  m.word_ngrams = options.word_ngrams;
+  m.learning_rate = options.learning_rate;
+  m.neighbours = options.neighbours;
+  m.training_documents = train.size();
+  m.validation_documents = validation;
+  m.test_documents = split.test.size();
+  m.labels = labels.size();
+  m.cpc_documents = cpc_documents;
+  m.confirmed_symbols = options.confirmed_symbols;
+  m.ensemble_weight = 0.5;
+  m.platt_a = 1;
+  m.platt_b = 0;
+  m.created_at = NowUtc();
+  m.notes = notes;
+  for (auto& [label, count] : main_counts) m.priors.push_back({label, count});
+  SortScored(&m.priors);
+  IPDX_RETURN_IF_ERROR(WriteFile(root / "manifest.tsv", ManifestText(m)));
+  {
+    std::string heldout;
+    for (const Example& ex : split.test) heldout += ExampleLine(ex);
+    IPDX_RETURN_IF_ERROR(WriteFile(root / "heldout.tsv", heldout));
+  }
+
+  // 4. Validation: choose the ensemble weight (best three-guesses, then all-categories, then
+  // top-prediction; ties go to the weight nearest 0.5) and fit the calibration.
+  {
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> c, Load(dir));
+    std::vector<std::vector<Scored>> ft, knn;
+    std::vector<std::vector<std::string>> gold;
+    size_t done = 0;
+    for (const Example& ex : split.validation) {
+      std::vector<std::string> g = LabelsAt(ex.symbols, level);
+      if (g.empty()) continue;
+      const std::string text = ExampleText(ex.record);
+      ft.push_back(c->impl_->RankFastText(text));
+      IPDX_ASSIGN_OR_RETURN(std::vector<Scored> k,
+                            c->impl_->RankKnn(text, ex.record.Id(), nullptr));
+      knn.push_back(std::move(k));
+      gold.push_back(std::move(g));
+      progress("validation", static_cast<double>(++done) / static_cast<double>(validation));
+    }
+    double best_w = 0.5;
+    std::tuple<double, double, double, double> best{-1, -1, -1, 0};
+    for (int step = 0; step <= kWeightSteps; ++step) {
+      const double w = static_cast<double>(step) / kWeightSteps;
+      std::vector<std::vector<std::string>> predicted;
+      for (size_t i = 0; i < gold.size(); ++i)
+        predicted.push_back(LabelsOf(Impl::Combine(ft[i], knn[i], w)));
+      Metrics mt = ComputeMetrics(gold, predicted);
+      std::tuple<double, double, double, double> key{mt.three_guesses, mt.all_categories,
+                                                     mt.top_prediction, -std::abs(w - 0.5)};
+      if (key > best) {
+        best = key;
+        best_w = w;
+      }
+    }
+    m.ensemble_weight = best_w;
+    std::vector<std::pair<double, bool>> samples;
+    for (size_t i = 0; i < gold.size(); ++i) {
+      std::vector<Scored> e = Impl::Combine(ft[i], knn[i], best_w);
+      for (size_t k = 0; k < e.size() && k < kCalibrationCandidates; ++k) {
+        bool correct = std::find(gold[i].begin(), gold[i].end(), e[k].label) != gold[i].end();
+        samples.emplace_back(e[k].score, correct);
+      }
+    }
+    double a = 1, b = 0;
+    if (FitPlatt(samples, &a, &b)) {
+      m.platt_a = a;
+      m.platt_b = b;
+    } else {
+      // Degenerate validation data (all right or all wrong): keep sigmoid(s) and say so.
+      m.platt_a = 1;
+      m.platt_b = 0;
+      m.notes += m.notes.empty() ? "" : "; ";
+      m.notes += "calibration not fitted (degenerate validation split)";
+    }
+  }
+  m.training_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  IPDX_RETURN_IF_ERROR(WriteFile(root / "manifest.tsv", ManifestText(m)));
+  return Load(dir);
+}
+
+Result<Evaluation> Evaluate(Classifier& classifier) {
+  const Manifest& m = classifier.manifest();
+  IPDX_ASSIGN_OR_RETURN(std::vector<Example> test, classifier.HeldOut());
+  Evaluation ev;
+  ev.version = m.version;
+  ev.trained_level = m.level;
+  ev.training_documents = m.training_documents;
+  std::vector<Level> levels = {Level::kClass, Level::kSubclass};
+  if (m.level == Level::kMainGroup) levels.push_back(Level::kMainGroup);
+  const std::vector<std::string> models = {"fasttext", "knn", "ensemble", "majority"};
+  // predicted[level][model] and gold[level] per document.
+  std::map<Level, std::map<std::string, std::vector<std::vector<std::string>>>> predicted;
+  std::map<Level, std::vector<std::vector<std::string>>> gold;
+  double seconds = 0;
+  for (const Example& ex : test) {
+    if (LabelsAt(ex.symbols, m.level).empty()) continue;
+    ++ev.test_documents;
+    const auto t0 = std::chrono::steady_clock::now();
+    // Timed like a suggestion: the three models and the explanation.
+    Explanation why;
+    IPDX_ASSIGN_OR_RETURN(Rankings r,
+                          classifier.Rank(ExampleText(ex.record), 1000, ex.record.Id(), &why));
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (Level level : levels) {
+      gold[level].push_back(LabelsAt(ex.symbols, level));
+      auto& p = predicted[level];
+      p["fasttext"].push_back(LabelsOf(Coarsen(r.fasttext, level)));
+      p["knn"].push_back(LabelsOf(Coarsen(r.knn, level)));
+      p["ensemble"].push_back(LabelsOf(Coarsen(r.ensemble, level)));
+      p["majority"].push_back(LabelsOf(Coarsen(m.priors, level)));
+    }
+  }
+  if (ev.test_documents == 0) {
+    return Status::FailedPrecondition("model " + m.version +
+                                      " holds no held-out test document to evaluate on");
+  }
+  ev.seconds_per_document = seconds / static_cast<double>(ev.test_documents);
+  for (Level level : levels) {
+    for (const std::string& model : models) {
+      ev.rows.push_back({model, level, ComputeMetrics(gold[level], predicted[level][model])});
+    }
+  }
+  return ev;
+}
+
+}  // namespace ipdx::classify

@@ -1,0 +1,380 @@
+// Search use-cases and the policy that keeps the index in step with the store (search.h).
+//
+// Why a sequence mark and not a digest: the store numbers its writes (records rowids only grow),
+// so "behind by N" is one comparison, and catching up is a range scan of exactly what is missing.
+// Understating the mark is always safe (a catch-up re-indexes a copy, and Replace is idempotent);
+// overstating it would hide records, so a mark is only ever taken before the records it covers
+// are read.
+#include "service/search.h"
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <string_view>
+#include <utility>
+
+namespace ipdx::service {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kMarkPrefix = "store-seq:";
+constexpr size_t kPage = 1000;
+
+std::string MarkFor(uint64_t sequence) {
+  return std::string(kMarkPrefix) + std::to_string(sequence);
+}
+
+// The store sequence of an index mark; "" (a new, empty index) is 0. nullopt: not our mark.
+std::optional<uint64_t> ParseMark(const std::string& mark) {
+  if (mark.empty()) return 0;
+  if (!mark.starts_with(kMarkPrefix)) return std::nullopt;
+  const std::string_view digits = std::string_view(mark).substr(kMarkPrefix.size());
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+void CloseIndex(SearchIndexSlot& slot) {
+  slot.index.reset();  // drops uncommitted changes; the committed state stays consistent
+  slot.writable = false;
+  slot.verified = false;
+  slot.sequence = 0;
+  slot.pending = 0;
+  slot.pending_to = 0;
+}
+
+Status OpenInto(Node& node, bool writable) {
+  SearchIndexSlot& slot = node.search_index_slot();
+  CloseIndex(slot);
+  search::Index::Options options;
+  options.read_only = !writable;
+  IPDX_ASSIGN_OR_RETURN(slot.index, search::Index::Open(node.index_path(), options));
+  slot.writable = writable;
+  return Status::Ok();
+}
+
+// Indexes the current copies written after `from` (a writable slot): returns the last sequence
+// indexed (`from` when nothing was missing) and adds the count to *indexed.
+Result<uint64_t> AddSince(Node& node, uint64_t from, uint64_t* indexed) {
+  SearchIndexSlot& slot = node.search_index_slot();
+  uint64_t sequence = from;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(std::vector<store::CopyChange> changes,
+                          node.store().ListCurrentSince(sequence, kPage));
+    if (changes.empty()) break;
+    for (const store::CopyChange& change : changes) {
+      IPDX_RETURN_IF_ERROR(slot.index->Replace(change.publisher, change.record));
+      sequence = change.sequence;
+      ++*indexed;
+    }
+  }
+  return sequence;
+}
+
+// Refuses to rebuild under the feet of another process's writer (its commits would go to the
+// folder being replaced). A damaged index cannot be opened at all: that is no lock to respect.
+Status CheckNoOtherWriter(Node& node) {
+  search::Index::Options options;
+  options.create_if_missing = false;
+  auto probe = search::Index::Open(node.index_path(), options);
+  if (!probe.ok() && probe.status().code() == StatusCode::kUnavailable) return probe.status();
+  return Status::Ok();
+}
+
+Result<ReindexSummary> RebuildFromStore(
+    Node& node, const std::function<void(const ReindexProgress&)>& on_progress) {
+  const Clock::time_point start = Clock::now();
+  SearchIndexSlot& slot = node.search_index_slot();
+  CloseIndex(slot);
+  IPDX_RETURN_IF_ERROR(CheckNoOtherWriter(node));
+  store::Store& store = node.store();
+  // The mark is taken before reading: records written meanwhile are caught up later (safe).
+  IPDX_ASSIGN_OR_RETURN(const uint64_t mark, store.ChangeSequence());
+  IPDX_ASSIGN_OR_RETURN(const uint64_t total, store.CountCopies());
+  std::vector<store::CopyChange> page;
+  size_t next = 0;
+  uint64_t after = 0;
+  uint64_t done = 0;
+  search::RecordSource source = [&](std::string* publisher, model::Record* record) -> Result<bool> {
+    if (next == page.size()) {
+      IPDX_ASSIGN_OR_RETURN(page, store.ListCurrentSince(after, kPage));
+      next = 0;
+      if (page.empty()) return false;
+    }
+    store::CopyChange& change = page[next++];
+    after = change.sequence;
+    *publisher = std::move(change.publisher);
+    *record = std::move(change.record);
+    ++done;
+    if (on_progress && done % kPage == 0) on_progress({done, total});
+    return true;
+  };
+  IPDX_ASSIGN_OR_RETURN(slot.index, search::Index::Rebuild(node.index_path(), source, MarkFor(mark),
+                                                           search::Index::Options{}));
+  slot.writable = true;
+  slot.verified = false;  // checked by the caller's next EnsureIndex pass
+  slot.sequence = mark;
+  if (on_progress) on_progress({done, total});
+  ReindexSummary summary;
+  summary.documents = done;
+  summary.sequence = mark;
+  summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return summary;
+}
+
+Result<uint64_t> Rebuild(Node& node, const std::string& why, std::vector<IndexNotice>* notices) {
+  Result<ReindexSummary> rebuilt = RebuildFromStore(node, {});
+  if (!rebuilt.ok()) {
+    return rebuilt.status().WithContext("the search index must be rebuilt (" + why + ")");
+  }
+  notices->push_back({IndexNotice::Action::kRebuilt,
+                      "search index rebuilt from the store (" + why +
+                          "): " + std::to_string(rebuilt->documents) + " records indexed",
+                      rebuilt->documents});
+  return rebuilt->documents;
+}
+
+// Why the index in the slot cannot be trusted (empty: it can), with its committed sequence.
+struct Inspection {
+  std::string problem;
+  uint64_t sequence = 0;
+  uint64_t documents = 0;
+};
+
+Result<Inspection> Inspect(SearchIndexSlot& slot, uint64_t store_sequence) {
+  Inspection out;
+  Result<search::IndexState> state = slot.index->State();
+  if (!state.ok()) {
+    if (state.status().code() == StatusCode::kCorruption) {
+      out.problem = state.status().message();
+      return out;
+    }
+    return state.status();
+  }
+  Result<uint64_t> held = slot.index->DocumentCount();
+  if (!held.ok()) {
+    if (held.status().code() == StatusCode::kCorruption) {
+      out.problem = held.status().message();
+      return out;
+    }
+    return held.status();
+  }
+  std::optional<uint64_t> sequence = ParseMark(state->mark);
+  if (!sequence) {
+    out.problem = "the index mark '" + state->mark + "' was not written by this store";
+  } else if (*held != state->documents) {
+    out.problem = "the index holds " + std::to_string(*held) +
+                  " documents but its last commit recorded " + std::to_string(state->documents);
+  } else if (*sequence > store_sequence) {
+    out.problem = "the index is ahead of the store (index at change " + std::to_string(*sequence) +
+                  ", store at " + std::to_string(store_sequence) +
+                  "): the store was replaced or restored";
+  }
+  out.sequence = sequence.value_or(0);
+  out.documents = *held;
+  return out;
+}
+
+// Brings the node's index in step with the store and returns it (search.h has the policy).
+Result<search::Index*> EnsureIndex(Node& node, std::vector<IndexNotice>* notices) {
+  SearchIndexSlot& slot = node.search_index_slot();
+  store::Store& store = node.store();
+  bool rebuilt = false;
+  auto rebuild = [&](const std::string& why) -> Status {
+    if (rebuilt) {
+      return Status::Internal("the search index is still out of step right after a rebuild: " +
+                              why);
+    }
+    rebuilt = true;
+    return Rebuild(node, why, notices).status();
+  };
+
+  for (;;) {
+    if (slot.writable && slot.pending > 0) {
+      IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(slot.pending_to)));
+      slot.sequence = slot.pending_to;
+      slot.pending = 0;
+    }
+    if (!slot.index) {
+      Status opened = OpenInto(node, /*writable=*/false);
+      if (!opened.ok()) {
+        const StatusCode code = opened.code();
+        if (code == StatusCode::kNotFound) {
+          IPDX_RETURN_IF_ERROR(rebuild("there was no index yet"));
+        } else if (code == StatusCode::kCorruption || code == StatusCode::kFailedPrecondition) {
+          IPDX_RETURN_IF_ERROR(rebuild(opened.message()));
+        } else {
+          return opened;
+        }
+        continue;
+      }
+    }
+    IPDX_ASSIGN_OR_RETURN(const uint64_t store_sequence, store.ChangeSequence());
+    IPDX_ASSIGN_OR_RETURN(Inspection seen, Inspect(slot, store_sequence));
+    if (!seen.problem.empty()) {
+      IPDX_RETURN_IF_ERROR(rebuild(seen.problem));
+      continue;
+    }
+    slot.sequence = seen.sequence;
+    if (seen.sequence < store_sequence) {
+      if (!slot.writable) {
+        Status writable = OpenInto(node, /*writable=*/true);
+        if (writable.code() == StatusCode::kUnavailable) {
+          IPDX_RETURN_IF_ERROR(OpenInto(node, /*writable=*/false));
+          notices->push_back({IndexNotice::Action::kStale,
+                              "the search index is behind the store (index at change " +
+                                  std::to_string(seen.sequence) + ", store at " +
+                                  std::to_string(store_sequence) +
+                                  ") and another process is writing it (an ingest?): results may "
+                                  "miss the newest records",
+                              0});
+          return slot.index.get();
+        }
+        IPDX_RETURN_IF_ERROR(writable);
+        continue;  // inspect again through the writer
+      }
+      uint64_t indexed = 0;
+      IPDX_ASSIGN_OR_RETURN(const uint64_t reached, AddSince(node, seen.sequence, &indexed));
+      IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(reached)));
+      slot.sequence = reached;
+      slot.verified = false;
+      notices->push_back({IndexNotice::Action::kCaughtUp,
+                          "search index caught up with the store: " + std::to_string(indexed) +
+                              " records indexed (index was at change " +
+                              std::to_string(seen.sequence) + ", store at " +
+                              std::to_string(store_sequence) + ")",
+                          indexed});
+      continue;
+    }
+    if (!slot.verified) {
+      IPDX_ASSIGN_OR_RETURN(const uint64_t copies, store.CountCopies());
+      if (copies != seen.documents) {
+        IPDX_RETURN_IF_ERROR(rebuild("the index holds " + std::to_string(seen.documents) +
+                                     " records, the store " + std::to_string(copies)));
+        continue;
+      }
+      slot.verified = true;
+    }
+    return slot.index.get();
+  }
+}
+
+SearchResponse ToResponse(search::SearchResult result, std::vector<IndexNotice> notices) {
+  SearchResponse response;
+  response.total = result.total;
+  response.total_exact = result.total_exact;
+  response.hits = std::move(result.hits);
+  response.facets = std::move(result.facets);
+  response.facets_exact = result.facets_exact;
+  response.notices = std::move(notices);
+  return response;
+}
+
+// Runs `body` on the index; an index that turns out damaged during the search (corruption Xapian
+// only sees when it reads a damaged block) is rebuilt once and the search repeated.
+template <typename F>
+Result<SearchResponse> RunOnIndex(Node& node, F&& body) {
+  std::vector<IndexNotice> notices;
+  IPDX_ASSIGN_OR_RETURN(search::Index * index, EnsureIndex(node, &notices));
+  Result<search::SearchResult> result = body(*index);
+  if (!result.ok() && result.status().code() == StatusCode::kCorruption) {
+    IPDX_RETURN_IF_ERROR(Rebuild(node, result.status().message(), &notices).status());
+    IPDX_ASSIGN_OR_RETURN(index, EnsureIndex(node, &notices));
+    result = body(*index);
+  }
+  if (!result.ok()) return result.status();
+  return ToResponse(std::move(result).value(), std::move(notices));
+}
+
+}  // namespace
+
+Result<SearchResponse> Search(Node& node, const search::SearchRequest& request,
+                              search::QueryError* error) {
+  // A bad query is reported before any index work.
+  IPDX_RETURN_IF_ERROR(search::ValidateQuery(request.query, error));
+  return RunOnIndex(node, [&](search::Index& index) { return index.Search(request, error); });
+}
+
+Result<SearchResponse> Similar(Node& node, const search::SimilarRequest& request,
+                               search::QueryError* error) {
+  if (!request.restrict_query.empty()) {
+    IPDX_RETURN_IF_ERROR(search::ValidateQuery(request.restrict_query, error));
+  }
+  return RunOnIndex(node, [&](search::Index& index) { return index.Similar(request, error); });
+}
+
+Result<ReindexSummary> Reindex(Node& node,
+                               const std::function<void(const ReindexProgress&)>& on_progress) {
+  IPDX_ASSIGN_OR_RETURN(ReindexSummary summary, RebuildFromStore(node, on_progress));
+  // Release the writer: a rebuild is a one-off, searches use a read-only index.
+  CloseIndex(node.search_index_slot());
+  return summary;
+}
+
+Result<IndexNotice> SyncIndex(Node& node) {
+  std::vector<IndexNotice> notices;
+  IPDX_RETURN_IF_ERROR(EnsureIndex(node, &notices).status());
+  if (notices.empty()) return IndexNotice{};
+  IndexNotice merged = notices.back();
+  for (size_t i = 0; i + 1 < notices.size(); ++i) {
+    merged.message = notices[i].message + "; " + merged.message;
+  }
+  return merged;
+}
+
+namespace {
+
+Status IndexBatch(Node& node) {
+  SearchIndexSlot& slot = node.search_index_slot();
+  if (!slot.index || !slot.writable) {
+    IPDX_RETURN_IF_ERROR(OpenInto(node, /*writable=*/true));
+    IPDX_ASSIGN_OR_RETURN(const uint64_t store_sequence, node.store().ChangeSequence());
+    IPDX_ASSIGN_OR_RETURN(Inspection seen, Inspect(slot, store_sequence));
+    if (!seen.problem.empty()) {
+      CloseIndex(slot);
+      return Status::FailedPrecondition(seen.problem);
+    }
+    slot.sequence = seen.sequence;
+    slot.pending_to = seen.sequence;
+  }
+  uint64_t indexed = 0;
+  IPDX_ASSIGN_OR_RETURN(slot.pending_to, AddSince(node, slot.pending_to, &indexed));
+  slot.pending += indexed;
+  if (slot.pending >= kIndexCommitEvery) {
+    IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(slot.pending_to)));
+    slot.sequence = slot.pending_to;
+    slot.pending = 0;
+  }
+  return Status::Ok();
+}
+
+void NoteIndexProblem(Node& node, const Status& status, IngestSummary* summary) {
+  CloseIndex(node.search_index_slot());
+  summary->index_warning = "the search index was not updated: " + status.message() +
+                           " (the next search catches up, or run: ipdx reindex)";
+}
+
+}  // namespace
+
+void IndexCommittedBatch(Node& node, IngestSummary* summary) {
+  if (!summary->index_warning.empty()) return;  // gave up for this run; the store is complete
+  Status status = IndexBatch(node);
+  if (!status.ok()) NoteIndexProblem(node, status, summary);
+}
+
+void FinishIndexing(Node& node, IngestSummary* summary) {
+  SearchIndexSlot& slot = node.search_index_slot();
+  if (!summary->index_warning.empty() || !slot.index || !slot.writable) return;
+  if (slot.pending > 0) {
+    Status status = slot.index->Commit(MarkFor(slot.pending_to));
+    if (!status.ok()) return NoteIndexProblem(node, status, summary);
+  }
+  CloseIndex(slot);  // release the writer for other processes
+}
+
+}  // namespace ipdx::service

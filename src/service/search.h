@@ -1,0 +1,96 @@
+#pragma once
+// ipdx::service search use-cases: search, similar documents and reindex over a node's index
+// (HOME/index), shared by the CLI and the HTTP API. The result shape is made here once
+// (SearchResponse); the CLI and the API only serialise it (docs/query-language.md, "JSON").
+//
+// The index follows the store. The store numbers every record version it writes (its change
+// sequence, store::ChangeMark); the index stores the sequence it reflects as its mark
+// ("store-seq:N"). Before answering, the index is brought in step:
+//   - in step (same sequence, and on first use per Node the same number of copies): used as is;
+//   - behind (a killed ingest, records written by another component): the missing copies are
+//     indexed from the store (caught up), and the response says so;
+//   - missing, damaged (Xapian reports corruption, or the index contradicts its own state), of
+//     another format, ahead of the store (store restored from a backup) or holding a different
+//     number of copies: rebuilt from the store, and the response says why.
+// It is never used silently wrong. When the index is behind but another process holds its writer
+// (an ingest running elsewhere), the search runs on what is indexed and SearchResponse::notices
+// says the results may miss the newest records.
+//
+// Threads: the functions take a Node, which is externally synchronised (one thread at a time).
+// The open index is cached in the Node (Node::search_index_slot), so a long-lived process opens
+// and verifies it once.
+//
+// Errors: InvalidArgument for a bad query (with *error filled), NotFound for a similar-document
+// example that is not in the index, Unavailable when the index must be rebuilt or caught up but
+// another process holds its writer and nothing usable is left, IOError/Corruption from the store.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "search/search.h"
+#include "service/service.h"
+
+namespace ipdx::service {
+
+// What the service found and did about the index before answering.
+struct IndexNotice {
+  enum class Action { kNone, kCaughtUp, kRebuilt, kStale };
+  Action action = Action::kNone;
+  std::string message;     // for people: why and what was done; empty for kNone
+  uint64_t documents = 0;  // copies indexed by the catch-up or the rebuild
+};
+
+// The one result shape of search and similar: {total, total_exact, hits, facets}.
+struct SearchResponse {
+  uint64_t total = 0;
+  bool total_exact = true;
+  std::vector<search::Hit> hits;
+  std::optional<search::Facets> facets;
+  bool facets_exact = true;
+  std::vector<IndexNotice> notices;  // index maintenance done or needed (usually empty)
+};
+
+// Runs a query in the language of docs/query-language.md. InvalidArgument (and *error) for a bad
+// query; limit above search::kMaxLimit is InvalidArgument.
+Result<SearchResponse> Search(Node& node, const search::SearchRequest& request,
+                              search::QueryError* error = nullptr);
+
+// Similar documents from a stored copy (request.id, optionally request.publisher) or free text
+// (request.text), optionally restricted by request.restrict_query.
+Result<SearchResponse> Similar(Node& node, const search::SimilarRequest& request,
+                               search::QueryError* error = nullptr);
+
+struct ReindexProgress {
+  uint64_t documents = 0;  // copies indexed so far
+  uint64_t total = 0;      // copies in the store when the rebuild started
+};
+
+struct ReindexSummary {
+  uint64_t documents = 0;
+  uint64_t sequence = 0;  // store sequence the new index reflects
+  double seconds = 0;
+};
+
+// Rebuilds the index from the store (a new index beside the old one, swapped in when complete:
+// a failed rebuild leaves the old index as it was). Unavailable when another process holds the
+// index writer. `on_progress` may be empty.
+Result<ReindexSummary> Reindex(Node& node,
+                               const std::function<void(const ReindexProgress&)>& on_progress);
+
+// Brings the index in step with the store now (what Search does first) and returns what was done.
+Result<IndexNotice> SyncIndex(Node& node);
+
+// ---- ingest hooks (service/ingest.cc) --------------------------------------------------------
+
+// Called after each committed store batch: indexes the copies committed since the index's mark.
+// The index is committed every kIndexCommitEvery documents and by FinishIndexing. Never fails
+// the ingest: the store is the truth. A problem (another process holds the index writer, ...)
+// is recorded in summary->index_warning and the next search or `ipdx reindex` catches up.
+void IndexCommittedBatch(Node& node, IngestSummary* summary);
+// Called at the end of an ingest: commits what IndexCommittedBatch added and releases the writer.
+void FinishIndexing(Node& node, IngestSummary* summary);
+inline constexpr uint64_t kIndexCommitEvery = 5000;
+
+}  // namespace ipdx::service

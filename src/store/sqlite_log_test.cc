@@ -1,0 +1,380 @@
+// The transparency log on the SQLite store: leaves commit with their record versions, proofs and
+// the integrity check work over the stored hashes, and damage done behind the store's back is
+// found (docs/formats/store.md, docs/formats/ledger.md).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "codec/codec.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+namespace ipdx::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+model::Record MakeRecord(const std::string& number, const std::string& title = "A flash memory") {
+  model::Record r;
+  r.office = "US";
+  r.number = number;
+  r.kind = "B2";
+  r.publication_date = "2015-01-20";
+  r.language = "en";
+  r.application = {"US", "13/168,776", "2011-06-24"};
+  r.titles = {{"en", title}};
+  r.source.format = "st96";
+  r.source.file = "examples/PatentPublication.xml";
+  r.source.sha256 = std::string(64, 'a');
+  return r;
+}
+
+class SqliteLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("ipdx_sqlite_log_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "ipdx.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Store> Open(const std::string& office = "US") {
+    auto s = Store::OpenSqlite(path_);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    if (!s.ok()) return nullptr;
+    if (!office.empty()) {
+      EXPECT_TRUE((*s)->SetLocalPublisher(office).ok());
+    }
+    return std::move(s).value();
+  }
+
+  void RawExec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+
+  // Flips the low bit of the entry byte `from_end` bytes before its end, behind the store's back.
+  void FlipEntryBit(int64_t leaf, int from_end) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT entry FROM log_entries WHERE leaf_index = ?1", -1, &st,
+                                 nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, leaf);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    std::string entry(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                      static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    sqlite3_finalize(st);
+    entry[entry.size() - static_cast<size_t>(from_end)] ^= 1;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE log_entries SET entry = ?2 WHERE leaf_index = ?1", -1,
+                                 &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, leaf);
+    sqlite3_bind_blob(st, 2, entry.data(), static_cast<int>(entry.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+
+  static uint64_t Size(Store& s) {
+    auto n = s.Log().TreeSize();
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : 0;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteLogTest, EachNewLocalVersionAppendsItsEntryAndNothingElseDoes) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  model::Record r = MakeRecord("8936998");
+  ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  EXPECT_EQ(Size(*store), 1u);
+  model::Record same = MakeRecord("8936998");
+  ASSERT_EQ(store->PutRecord("US", &same)->outcome, PutOutcome::kUnchanged);
+  EXPECT_EQ(Size(*store), 1u) << "an unchanged document adds no leaf";
+  model::Record changed = MakeRecord("8936998", "A flash memory, corrected");
+  ASSERT_EQ(store->PutRecord("US", &changed)->outcome, PutOutcome::kUpdated);
+  EXPECT_EQ(Size(*store), 2u);
+  // A foreign copy is proven by its publisher's log, not this one.
+  model::Record foreign = MakeRecord("8936998");
+  ASSERT_TRUE(store->PutRecord("EP", &foreign).ok());
+  EXPECT_EQ(Size(*store), 2u);
+
+  // The entry names the version and carries the store's content hash, not the document.
+  auto entries = store->Log().ReadEntries(0, 10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  auto e = ledger::DecodeEntry((*entries)[1]);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->type, ledger::EntryType::kRecordVersion);
+  EXPECT_EQ(e->publisher, "US");
+  EXPECT_EQ(e->record_id, "US-8936998-B2");
+  EXPECT_EQ(e->record_version, 2u);
+  EXPECT_EQ(HexEncode(e->content_hash), changed.hash);
+  EXPECT_EQ(HexEncode(e->content_hash), codec::ContentHash(changed));
+  EXPECT_LT((*entries)[1].size(), 200u);
+
+  auto leaf = store->FindRecordLeaf("US", "US-8936998-B2", 2);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(*leaf, 1u);
+  EXPECT_EQ(store->FindRecordLeaf("EP", "US-8936998-B2", 1).status().code(), StatusCode::kNotFound);
+  auto counts = store->GetLogCounts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->tree_size, 2u);
+  EXPECT_EQ(counts->record_versions, 2u);
+  EXPECT_TRUE(store->CheckIntegrity().ok()) << store->CheckIntegrity().ToString();
+  EXPECT_TRUE(ledger::CheckIntegrity(store->Log(), {}).ok());
+}
+
+TEST_F(SqliteLogTest, RollbackLeavesNoLeafAndCommitKeepsBoth) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->Begin().ok());
+    for (int i = 0; i < 5; ++i) {
+      model::Record r = MakeRecord(std::to_string(9000000 + i));
+      ASSERT_TRUE(store->PutRecord("US", &r).ok());
+    }
+    EXPECT_EQ(Size(*store), 5u) << "the open transaction sees its own leaves";
+    ASSERT_TRUE(store->Rollback().ok());
+    EXPECT_EQ(Size(*store), 0u);
+    auto hashes = store->Log().ReadHashes(std::vector<ledger::NodeId>{{0, 0}});
+    EXPECT_EQ(hashes.status().code(), StatusCode::kNotFound) << "no stored hash survives";
+    EXPECT_EQ(*store->CountRecords(), 0u);
+
+    ASSERT_TRUE(store->Begin().ok());
+    for (int i = 0; i < 3; ++i) {
+      model::Record r = MakeRecord(std::to_string(9100000 + i));
+      ASSERT_TRUE(store->PutRecord("US", &r).ok());
+    }
+    ASSERT_TRUE(store->Commit().ok());
+  }
+  auto reopened = Open();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(Size(*reopened), 3u);
+  EXPECT_EQ(*reopened->CountRecords(), 3u);
+  EXPECT_TRUE(ledger::CheckIntegrity(reopened->Log(), {}).ok());
+}
+
+TEST_F(SqliteLogTest, ProofsFromStoredHashesMatchTheInMemoryLog) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ledger::MemoryLogStorage mem;
+  ASSERT_TRUE(store->Begin().ok());
+  for (int i = 0; i < 300; ++i) {
+    model::Record r = MakeRecord(std::to_string(8000000 + i));
+    ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  auto entries = store->Log().ReadEntries(0, 1000);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 300u);
+  for (const std::string& e : *entries) ASSERT_TRUE(ledger::Append(mem, e).ok());
+  for (uint64_t size : {1u, 2u, 7u, 128u, 255u, 256u, 300u}) {
+    auto a = ledger::TreeRoot(store->Log(), size);
+    auto b = ledger::TreeRoot(mem, size);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a, *b) << size;
+  }
+  const ledger::Hash root = *ledger::TreeRoot(store->Log(), 300);
+  for (uint64_t leaf : {0u, 1u, 137u, 299u}) {
+    auto proof = ledger::InclusionProof(store->Log(), leaf, 300);
+    ASSERT_TRUE(proof.ok());
+    EXPECT_TRUE(
+        ledger::VerifyInclusion(leaf, 300, ledger::LeafHash((*entries)[leaf]), *proof, root).ok());
+  }
+  auto consistency = ledger::ConsistencyProof(store->Log(), 129, 300);
+  ASSERT_TRUE(consistency.ok());
+  EXPECT_TRUE(
+      ledger::VerifyConsistency(129, 300, *ledger::TreeRoot(store->Log(), 129), root, *consistency)
+          .ok());
+  auto tile = ledger::ReadTile(store->Log(), {0, 0, 256}, 300);
+  ASSERT_TRUE(tile.ok());
+  EXPECT_EQ(tile->size(), 256u * 32);
+  EXPECT_EQ(*tile, *ledger::ReadTile(mem, {0, 0, 256}, 300));
+}
+
+TEST_F(SqliteLogTest, CheckpointsAreKeptWithTheirCosignatures) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto key = ledger::SignerKey::Generate("ipdx/US", ledger::KeyType::kEd25519);
+  auto witness = ledger::SignerKey::Generate("witness.example", ledger::KeyType::kCosignatureV1);
+  ASSERT_TRUE(key.ok() && witness.ok());
+  auto empty = ledger::SignCheckpoint(store->Log(), *key);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  model::Record r = MakeRecord("8936998");
+  ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  auto one = ledger::SignCheckpoint(store->Log(), *key);
+  ASSERT_TRUE(one.ok());
+  auto sizes = store->Log().CheckpointSizes();
+  ASSERT_TRUE(sizes.ok());
+  EXPECT_EQ(*sizes, (std::vector<uint64_t>{0, 1}));
+  auto cosigned = ledger::AddCosignature(*one, key->verifier(), *witness, 1714560000);
+  ASSERT_TRUE(cosigned.ok());
+  ASSERT_TRUE(store->Log().StoreCheckpoint(1, *cosigned).ok());
+  EXPECT_EQ(*store->Log().ReadCheckpoint(1), *cosigned);
+  EXPECT_EQ(store->Log().ReadCheckpoint(5).status().code(), StatusCode::kNotFound);
+  store.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT tree_size, key_name, timestamp FROM log_cosignatures",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(st, 0), 1);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "witness.example");
+  EXPECT_EQ(sqlite3_column_int64(st, 2), 1714560000);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  auto again = Open();
+  EXPECT_TRUE(
+      ledger::CheckIntegrity(again->Log(), std::vector<ledger::VerifierKey>{key->verifier()}).ok());
+}
+
+TEST_F(SqliteLogTest, RightsEventsAreLeavesAndListedFromTheLoggedBytes) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  model::Record r = MakeRecord("8936998");
+  ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  ledger::Entry e;
+  e.type = ledger::EntryType::kRightsEvent;
+  e.publisher = "US";
+  e.record_id = "US-8936998-B2";
+  e.record_version = 1;
+  e.recorded_at = "2024-05-01T12:00:00Z";
+  e.event = ledger::RightsEvent{ledger::RightsEventType::kAssignment,
+                                "",
+                                "2024-04-30",
+                                {"Samsung Electronics Co., Ltd."},
+                                "reel 12345 frame 1",
+                                0};
+  auto leaf = store->AppendRightsEvent(e);
+  ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+  EXPECT_EQ(*leaf, 1u);
+  auto listed = store->ListRightsEvents("US-8936998-B2");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].leaf_index, 1u);
+  EXPECT_EQ((*listed)[0].entry.event->st27_code, "R14");  // decoding fills the default code
+  EXPECT_EQ((*listed)[0].entry.event->parties, e.event->parties);
+  EXPECT_TRUE(store->ListRightsEvents("US-1-B1")->empty());
+
+  // A code from another ST.27 category is refused and leaves nothing behind.
+  ledger::Entry bad = e;
+  bad.event->st27_code = "F11";
+  EXPECT_EQ(store->AppendRightsEvent(bad).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Size(*store), 2u);
+  EXPECT_EQ(store->GetLogCounts()->rights_events, 1u);
+}
+
+TEST_F(SqliteLogTest, TamperedLeafIsFoundWithItsIndexAndAMissingLeafByTheStoreCheck) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->Begin().ok());
+    for (int i = 0; i < 20; ++i) {
+      model::Record r = MakeRecord(std::to_string(7000000 + i));
+      ASSERT_TRUE(store->PutRecord("US", &r).ok());
+    }
+    ASSERT_TRUE(store->Commit().ok());
+  }
+  // Flip one bit of the content hash inside entry 13 (the hash ends 22 bytes before the end:
+  // then comes recorded_at, a u16 length and 20 bytes).
+  FlipEntryBit(13, 23);
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    Status st = ledger::CheckIntegrity(store->Log(), {});
+    EXPECT_EQ(st.code(), StatusCode::kCorruption);
+    EXPECT_NE(st.message().find("leaf 13"), std::string::npos) << st.message();
+  }
+  RawExec(
+      "DELETE FROM log_hashes WHERE level = 0 AND idx = 19; DELETE FROM log_entries WHERE "
+      "leaf_index = 19");
+  auto store = Open();
+  ASSERT_TRUE(store);
+  Status st = store->CheckIntegrity();
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("without a log leaf"), std::string::npos) << st.message();
+}
+
+TEST_F(SqliteLogTest, StoresWrittenBeforeTheLogGetTheirLeavesOnMigration) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 4; ++i) {
+      model::Record r = MakeRecord(std::to_string(6000000 + i));
+      ASSERT_TRUE(store->PutRecord("US", &r).ok());
+    }
+    model::Record v2 = MakeRecord("6000001", "second version");
+    ASSERT_TRUE(store->PutRecord("US", &v2).ok());
+  }
+  // Turn it into a schema-1 store: only the tables of the first schema are left.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT "
+                                 "IN ('meta', 'records', 'current', 'ingest_runs', 'rejects', "
+                                 "'sqlite_sequence')",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    std::vector<std::string> later;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      later.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    // Children first: rights_events and log_cosignatures refer to other log tables.
+    std::sort(later.begin(), later.end(), [](const std::string& a, const std::string& b) {
+      return (a == "rights_events" || a == "log_cosignatures") >
+             (b == "rights_events" || b == "log_cosignatures");
+    });
+    std::string sql = "PRAGMA foreign_keys = OFF;";
+    for (const std::string& t : later) sql += "DROP TABLE " + t + ";";
+    RawExec(sql + "PRAGMA user_version = 1;");
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->SchemaVersion(), kSchemaVersion);
+  EXPECT_EQ(Size(*store), 5u);
+  EXPECT_TRUE(store->CheckIntegrity().ok()) << store->CheckIntegrity().ToString();
+  EXPECT_TRUE(ledger::CheckIntegrity(store->Log(), {}).ok());
+  auto leaf = store->FindRecordLeaf("US", "US-6000001-B2", 2);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(*leaf, 4u) << "leaves follow the order the versions were written";
+}
+
+TEST_F(SqliteLogTest, VersionsStoredBeforeTheOfficeWasDeclaredGetLeavesWithIt) {
+  auto store = Open(/*office=*/"");
+  ASSERT_TRUE(store);
+  model::Record r = MakeRecord("5000000");
+  ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  EXPECT_EQ(Size(*store), 0u);
+  ASSERT_TRUE(store->SetLocalPublisher("US").ok());
+  EXPECT_EQ(Size(*store), 1u);
+  EXPECT_TRUE(store->CheckIntegrity().ok());
+}
+
+}  // namespace
+}  // namespace ipdx::store
