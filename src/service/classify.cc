@@ -17,6 +17,8 @@
 
 #include "codec/codec.h"
 #include "model/model.h"
+#include "service/file_util.h"
+#include "service/ledger.h"
 
 namespace ipdx::service {
 namespace {
@@ -336,6 +338,21 @@ Result<store::DecisionRow> Decide(Node& node, const DecisionInput& input) {
         if (s.label == label) row.score = s.score;
       }
     }
+  }
+  if (input.accept) {
+    // An accepted symbol is a decision on the record: it goes into the node's transparency log
+    // as a "classification confirmed" rights event (ST.27 P22), then into the decisions table
+    // that later training reads.
+    RightsEventInput event;
+    event.id = row.id;
+    event.type = "classification-confirmed";
+    event.effective_date = internal::NowUtcIso8601().substr(0, 10);  // YYYY-MM-DD
+    event.parties = {input.by};
+    event.details = "IPC " + symbol + " accepted" +
+                    (row.model_version.empty() ? std::string()
+                                               : " (suggested by model " + row.model_version + ")");
+    IPDX_ASSIGN_OR_RETURN(AddedEvents added, AddRightsEvents(node, std::span(&event, 1)));
+    (void)added;
   }
   IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::DecisionStore> decisions, OpenDecisions(node));
   IPDX_ASSIGN_OR_RETURN(row.decision_id, decisions->PutDecision(row));

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "service/ledger.h"
 
 namespace ipdx::service {
 namespace {
@@ -190,6 +191,15 @@ TEST_F(ClassifyServiceTest, DecisionsAreRecordedAndUsedByTheNextTraining) {
   auto reject = Decide(*node_, {"US-6981340-", "A43B", false, "E. Examiner"});
   ASSERT_TRUE(reject.ok()) << reject.status().ToString();
   EXPECT_GT(reject->decision_id, row->decision_id);
+  // The accepted symbol is a "classification confirmed" rights event in the node's log; the
+  // rejection is not an event on the record.
+  auto events = ListRightsEvents(*node_, "US-6981340-");
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  ASSERT_TRUE((*events)[0].entry.event.has_value());
+  EXPECT_EQ((*events)[0].entry.event->type, ledger::RightsEventType::kClassificationConfirmed);
+  EXPECT_EQ((*events)[0].entry.event->parties, std::vector<std::string>{"E. Examiner"});
+  EXPECT_NE((*events)[0].entry.event->details.find("B60R 21/01"), std::string::npos);
 
   EXPECT_EQ(Decide(*node_, {"US-1-B1", "A43B", true, "E"}).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(Decide(*node_, {"US-6981340-", "not a symbol", true, "E"}).status().code(),
