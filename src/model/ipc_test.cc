@@ -15,7 +15,8 @@ struct IpcCase {
 };
 
 // Every shape of notes/standards.md "ST.8" and pitfall 9, with the real examples listed there,
-// plus ones taken from the EP, DOCDB and OPS samples under the shared data set (shared/data, see data/sample/PROVENANCE.md).
+// plus ones taken from the EP, DOCDB and OPS samples under the shared data set (shared/data, see
+// data/sample/PROVENANCE.md).
 const IpcCase kSymbols[] = {
     // Presentation form (ST.10/C) and without the space.
     {"A61K 31/4439", "A61K 31/4439"},

@@ -7,8 +7,9 @@
 // kinds of patent documents", office practice tables per ST.16), and the offices' own kind-code
 // pages (USPTO "Kind codes included on USPTO patent documents"). Rows marked [recall] were written
 // from memory of those tables and have not been checked against the current Part 7.3 text;
-// rows marked [verified] were seen in the real documents under the shared data set (shared/data, see data/sample/PROVENANCE.md). Because the
-// tables are not exhaustive, an unknown kind for a known office is only a warning (ST16-2).
+// rows marked [verified] were seen in the real documents under the shared data set (shared/data,
+// see data/sample/PROVENANCE.md). Because the tables are not exhaustive, an unknown kind for a
+// known office is only a warning (ST16-2).
 #include <optional>
 #include <string>
 #include <string_view>
