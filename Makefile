@@ -9,7 +9,7 @@ DEMO_LISTEN ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-asan test test-release test-asan test-e2e format format-check demo \
-        bench-ingest fuzz clean
+        bench-ingest bench-search bench-api bench-classify fuzz clean
 
 all: build
 
@@ -71,6 +71,15 @@ demo: deps build
 
 bench-ingest: deps
 	bench/run-ingest
+
+bench-search: deps
+	bench/run-search
+
+bench-api: deps
+	bench/run-api
+
+bench-classify: deps
+	bench/run-classify
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -2,7 +2,7 @@
 """The SQLite FTS5 baseline of bench/run-search (Python 3's sqlite3 module).
 
     fts5_bench.py build --db OUT.db CORPUS.jsonl        prints JSON {docs, seconds, cpu_seconds}
-    fts5_bench.py run --db DB --queries Q.tsv --out OUT.tsv [--threads N] [--repeat R]
+    fts5_bench.py run --db DB --queries Q.tsv --out OUT.tsv [--threads N] [--repeat R] [--snippets]
 
 Schema: one FTS5 table, tokenizer `porter unicode61 remove_diacritics 2` (stemming, case and
 accent folding), columns ti ab cl de (title, abstract, claims, description: the same text ipdx
@@ -12,7 +12,8 @@ one transaction (WAL), then `optimize`d; build time includes the optimize.
 
 Q.tsv lines: CLASS <TAB> MATCH-EXPRESSION <TAB> PD-FROM <TAB> PD-TO (PD empty: no date range).
 Every query is `SELECT id FROM docs WHERE docs MATCH ? [AND pd BETWEEN ? AND ?]
-ORDER BY rank LIMIT 10` (rank = bm25()). Passes as ipdx_bench_search: warm-up, timed single-thread
+ORDER BY rank LIMIT 10` (rank = bm25()); with --snippets the SELECT also takes the title and
+`snippet(docs, -1, '<b>', '</b>', '…', 32)`, the result an ipdx hit carries. Passes as ipdx_bench_search: warm-up, timed single-thread
 pass (OUT gets INDEX CLASS MS TOTAL IDS; TOTAL is -1: FTS5 counts only with a second query),
 then N threads with one connection each (sqlite3 releases the GIL while SQLite runs).
 """
@@ -72,12 +73,14 @@ def build(args):
     print(json.dumps({"docs": n, "seconds": time.perf_counter() - start, "cpu_seconds": cpu() - c0}))
 
 
-def read_queries(path):
+def read_queries(path, snippets):
+    # With snippets the result has what an ipdx hit has: id, title and a highlighted passage.
+    columns = "id, ti, snippet(docs, -1, '<b>', '</b>', '…', 32)" if snippets else "id"
     out = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             klass, expr, lo, hi = line.rstrip("\n").split("\t")
-            sql = "SELECT id FROM docs WHERE docs MATCH ?"
+            sql = f"SELECT {columns} FROM docs WHERE docs MATCH ?"
             params = [expr]
             if lo:
                 sql += " AND pd BETWEEN ? AND ?"
@@ -87,7 +90,7 @@ def read_queries(path):
 
 
 def run(args):
-    queries = read_queries(args.queries)
+    queries = read_queries(args.queries, args.snippets)
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     for _, sql, params in queries:
         db.execute(sql, params).fetchall()
@@ -136,6 +139,7 @@ def main():
     r.add_argument("--out", required=True)
     r.add_argument("--threads", type=int, default=1)
     r.add_argument("--repeat", type=int, default=1)
+    r.add_argument("--snippets", action="store_true", help="also select the title and snippet()")
     args = ap.parse_args()
     try:
         sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(a)")

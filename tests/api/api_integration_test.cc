@@ -1045,7 +1045,7 @@ TEST_F(LedgerTest, IpcTitlesInEnglishAndFrench) {
   ASSERT_EQ(sub->status, 200) << sub->body;
   Json j = Parse(sub->body);
   EXPECT_EQ(j["level"], "subclass");
-  EXPECT_NE(j["titleEn"].get<std::string>().find("medical"), std::string::npos) << sub->body;
+  EXPECT_NE(j["titleEn"].get<std::string>().find("MEDICAL"), std::string::npos) << sub->body;
   EXPECT_FALSE(j["titleFr"].get<std::string>().empty());
   EXPECT_EQ(j["title"], j["titleEn"]);
   // A main group in any spelling, the slash encoded or not; a subgroup gives its main group.
@@ -1060,7 +1060,8 @@ TEST_F(LedgerTest, IpcTitlesInEnglishAndFrench) {
     EXPECT_EQ(gj["parents"][1]["symbol"], "A61K");
   }
   ExpectErrorShape(c.Get("/ipdx/v1/ipc/not-a-symbol"), 400, "invalidArgument");
-  ExpectErrorShape(c.Get("/ipdx/v1/ipc/A99Z"), 404, "notFound");
+  ExpectErrorShape(c.Get("/ipdx/v1/ipc/A01Z"), 404, "notFound");
+  ExpectErrorShape(c.Get("/ipdx/v1/ipc/A61K%2099%2F00"), 404, "notFound");
 }
 
 TEST_F(LedgerTest, ClassifyNeedsAModelThenSuggestsAndRecordsDecisions) {

@@ -52,6 +52,11 @@ before(async () => {
   writeFileSync(jsonl, JSON.stringify(amended) + '\n');
   r = ipdx('ingest', jsonl);
   assert.equal(r.code, 0, r.err);
+  // A classification model (the node's records plus the bundled labelled corpus), so the examiner
+  // assist page gets suggestions; a build without the classifier just lacks the route.
+  r = ipdx('classifier', 'train', '--extra-data',
+           path.join(ROOT, 'data/classify/mini_labelled_corpus.jsonl'));
+  assert.ok(r.code === 0 || /unknown|not found|classifier/i.test(r.err), `classifier train: ${r.err}`);
   r = ipdx('token', 'create', '--scope', 'admin', '--name', 'e2e');
   const m = r.code === 0 && r.out.match(/^(ipdx_tok_\S+)$/m);
   if (m) writeToken = m[1];
