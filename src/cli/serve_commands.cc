@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <csignal>
 #include <ctime>
 #include <thread>
 
@@ -87,6 +88,10 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
     if (given("--access-log")) config.access_log = f.access_log;
     if (given("--audit-log")) config.audit_log = f.audit_log;
     if (given("--peer-key")) config.peer_keys = f.peer_keys;
+
+    // A client that drops a TLS connection makes OpenSSL's next write raise SIGPIPE, which would
+    // end the whole server; the write's error is handled per connection instead.
+    std::signal(SIGPIPE, SIG_IGN);
 
     // SIGTERM and SIGINT are taken by a waiting thread, not a handler: blocked here, before any
     // server thread starts, so every thread inherits the mask.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -29,6 +30,13 @@
 
 namespace ipdx {
 namespace {
+
+// The test's own TLS client writes to connections the server refuses (no client certificate);
+// the write must fail with an error, not kill the test process with SIGPIPE.
+const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
