@@ -57,13 +57,17 @@ NOTE = (
 )
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO_ROOT, "bench", "common"))
+from shared_data import unpacked_shared_data  # noqa: E402
+
+_SHARED = str(unpacked_shared_data())
 DEFAULT_SAMPLE_DIRS = [
     os.path.join(REPO_ROOT, "data", "sample"),
-    "/tmp/ipdx-shared/uspto/samples-mpi",
-    "/tmp/ipdx-shared/uspto/samples-ppd/xml2004",
-    "/tmp/ipdx-shared/uspto/samples-ppd/xml2006",
-    "/tmp/ipdx-shared/uspto/samples-ppd/xml2014",
-    "/tmp/ipdx-shared/epo/ep-documents",
+    _SHARED + "/uspto/samples-mpi",
+    _SHARED + "/uspto/samples-ppd/xml2004",
+    _SHARED + "/uspto/samples-ppd/xml2006",
+    _SHARED + "/uspto/samples-ppd/xml2014",
+    _SHARED + "/epo/ep-documents",
 ]
 
 _ROOT_RE = re.compile(r"<(us-patent-grant|us-patent-application|ep-patent-document)[\s>]")
@@ -342,7 +346,7 @@ def main(argv=None):
                     help="offset of the generated publication numbers")
     ap.add_argument("--samples", action="append",
                     help="folder of real documents (repeatable; default: data/sample and "
-                         "/tmp/ipdx-shared sample folders that exist)")
+                         "unpacked shared-data sample folders that exist)")
     ap.add_argument("--today", help="YYYY-MM-DD; no date is shifted beyond the week before")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)

@@ -18,7 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SHARED = Path("/tmp/ipdx-shared")
+sys.path.insert(0, str(ROOT / "bench" / "common"))
+from shared_data import unpacked_shared_data  # noqa: E402
+
+SHARED = unpacked_shared_data()
 CLASSES = ["fielded", "boolean", "phrase", "proximity", "prefix", "ranked", "similar"]
 COUNTS = {"fielded": 40, "boolean": 40, "phrase": 25, "proximity": 25, "prefix": 20, "ranked": 30,
           "similar": 20}  # 200 queries
@@ -66,7 +69,7 @@ def du(path):
 
 
 def real_node(ipdx, work):
-    """A node holding every real document: data/sample/ plus /tmp/ipdx-shared when present."""
+    """A node holding every real document: data/sample/ plus the unpacked shared data when present."""
     home = work / "real-node"
     if home.exists():
         shutil.rmtree(home)
@@ -453,7 +456,7 @@ def main():
     sizes = [10000] if args.quick else [int(s) for s in args.sizes.split(",") if s]
     print(f"bench/run-search on {machine()}")
     print("corpus: recombined real text (bench/search/make_corpus.py): real records of data/sample/ "
-          "and /tmp/ipdx-shared with new numbers, shifted dates, half the sentences swapped among "
+          "and the unpacked shared data with new numbers, shifted dates, half the sentences swapped among "
           f"documents of the same language, descriptions cut at {args.desc_chars} characters. "
           "NOT real documents.")
     print("200 queries: " + ", ".join(f"{COUNTS[c]} {c}" for c in CLASSES) +

@@ -4,7 +4,7 @@
     make_corpus.py --docs N --out OUT.jsonl [--seed S] [--desc-chars C] TEMPLATE.json...
 
 TEMPLATE.json are real records exported by `ipdx export --format json` (data/sample/ and the
-unpacked archives under /tmp/ipdx-shared). Each generated record is one real record with
+unpacked archives under build-bench/shared (unpacked from ../shared/data when present)). Each generated record is one real record with
 
   - a new, unique publication number: the template's number with its last six digits replaced by
     a counter shared by every template of the same office and leading digits (numbers shorter
