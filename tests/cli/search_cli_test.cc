@@ -133,7 +133,8 @@ TEST_F(SearchCliTest, SimilarByIdAndByTextWithFilter) {
   RunResult text = Run({"similar", "--json", "--filter", "pd<2010", "--text",
                         "an electric motor driving the wheels of a vehicle"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  for (const auto& hit : nlohmann::json::parse(text.out)["hits"]) {
+  const auto filtered = nlohmann::json::parse(text.out);  // outlives the loop below
+  for (const auto& hit : filtered["hits"]) {
     EXPECT_LT(hit["publication_date"].get<std::string>(), "2010");
   }
   EXPECT_EQ(Run({"similar", "US-1-B1"}).exit_code, 2);
