@@ -44,6 +44,7 @@ struct Decoded {
   std::vector<model::Finding> findings;  // reader findings (errors reject the document)
   std::string format;                    // detected format, e.g. "uspto-grant-v4.5"
   std::string id_hint;                   // best-effort publication id for reject reports
+  std::string source_sha256;             // hex SHA-256 of the document bytes (record or reject)
 };
 
 // Streams documents out of one input path. Memory use is bounded by the largest document, not

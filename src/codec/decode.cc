@@ -283,10 +283,12 @@ Decoded Decode(const RawDocument& doc) {
     Reject(&out, "MAP-INTERNAL", std::string("decoder failed: ") + e.what());
   }
 
+  // Hashed once here for both outcomes: the record's provenance and the reject's identity.
+  out.source_sha256 = Sha256Hex(doc.bytes);
   if (out.record) {
     out.record->source.file = doc.file;
     out.record->source.offset = doc.offset;
-    out.record->source.sha256 = Sha256Hex(doc.bytes);
+    out.record->source.sha256 = out.source_sha256;
     out.id_hint = out.record->Id();
   } else {
     out.id_hint = GuessId(doc.bytes);

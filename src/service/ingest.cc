@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "codec/codec.h"
-#include "common/hash.h"
 #include "service/file_util.h"
 #include "service/ledger.h"
 #include "service/search.h"
@@ -128,7 +127,6 @@ struct WorkItem {
   size_t file_index = 0;
   // Filled by a worker.
   codec::Decoded decoded;
-  std::string raw_sha256;
   bool done = false;
 };
 
@@ -186,7 +184,6 @@ class Pipeline {
         ++next_decode_;
       }
       try {
-        item->raw_sha256 = Sha256Hex(item->raw.bytes);
         item->decoded = codec::Decode(item->raw);
         if (item->decoded.record) {
           validate::Validate(*item->decoded.record, &item->decoded.findings);
@@ -336,7 +333,7 @@ Status WriteItem(store::Store& store, const std::string& publisher, int64_t run_
   row.run_id = run_id;
   row.file = item.raw.file;
   row.offset = item.raw.offset;
-  row.source_sha256 = item.raw_sha256;
+  row.source_sha256 = d.source_sha256;
   row.id = d.record ? d.record->Id() : d.id_hint;
   row.format = d.format;
   if (error != nullptr) {
