@@ -13,22 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "run_ipdx.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ipdx::testing::ReadFile;
+using ipdx::testing::RunResult;
 
 const fs::path kSource(IPDX_SOURCE_DIR);
 
@@ -43,28 +35,7 @@ class ClassifyCliTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   RunResult Run(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {IPDX_BINARY, "--home", home_.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    fs::path out = dir_ / "stdout", err = dir_ / "stderr";
-    pid_t pid = fork();
-    if (pid == 0) {
-      int fo = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int fe = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fo, 1);
-      dup2(fe, 2);
-      std::vector<char*> cargv;
-      for (auto& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv(cargv[0], cargv.data());
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    RunResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = ReadFile(out);
-    r.err = ReadFile(err);
-    return r;
+    return ipdx::testing::RunIpdxAt(home_, args, dir_);
   }
 
   std::vector<std::string> TrainArgs() {
