@@ -12,6 +12,7 @@
 
 #include "codec/codec.h"
 #include "store/sqlite_log.h"
+#include "store/sqlite_util.h"
 #include "store/store.h"
 
 namespace ipdx::store {
@@ -19,7 +20,6 @@ namespace {
 
 // PRAGMA application_id: ASCII "ipdx".
 constexpr int kApplicationId = 0x69706478;
-constexpr int kBusyTimeoutMs = 5000;
 
 // Forward migrations: kMigrations[n] takes the schema from version n to n+1. Never edit a
 // migration that has shipped; add a new one and bump kSchemaVersion.
@@ -161,49 +161,10 @@ constexpr const char* kChoosePublisherSql =
     "CASE WHEN publisher = substr(id, 1, instr(id, '-') - 1) THEN 0 "
     "WHEN publisher = ?2 THEN 1 ELSE 2 END, publisher LIMIT 1";
 
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// Maps an SQLite result code to the closed set of Status codes.
-Status SqliteStatus(sqlite3* db, int rc, std::string_view what) {
-  std::string msg(what);
-  msg += ": ";
-  msg += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xff) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::Corruption(std::move(msg));
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::Unavailable(std::move(msg));
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_PROTOCOL:
-      return Status::IOError(std::move(msg));
-    case SQLITE_AUTH:
-      return Status::PermissionDenied(std::move(msg));
-    default:
-      return Status::Internal(std::move(msg));
-  }
-}
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+using internal::DbPtr;
+using internal::NowUtc;
+using internal::SqliteStatus;
+using internal::StmtPtr;
 
 // One use of a cached prepared statement: binds, steps, reads columns, and on destruction resets
 // the statement and clears its bindings, so a cached statement never holds a read transaction
@@ -369,7 +330,7 @@ Result<int64_t> SqliteStore::PragmaInt(const char* sql) {
 
 Status SqliteStore::Init() {
   sqlite3_extended_result_codes(db_.get(), 1);
-  sqlite3_busy_timeout(db_.get(), kBusyTimeoutMs);
+  sqlite3_busy_timeout(db_.get(), internal::kBusyTimeoutMs);
 
   // Look before touching anything: a foreign or newer database must be left exactly as it is.
   // Reading the header is also where SQLite notices a file that is not a database.
