@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "classify/classify.h"
+#include "common/clock.h"
 #include "search/search.h"
 
 namespace ipdx::classify {
@@ -36,15 +37,6 @@ constexpr int kWeightSteps = 20;
 constexpr size_t kCalibrationCandidates = 10;
 // A neighbour's secondary symbols weigh half its main one.
 constexpr double kSecondaryVote = 0.5;
-
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // fastText splits on whitespace only: lower-case ASCII, turn ASCII punctuation into spaces, drop
 // bare numbers (claim numbers, reference numerals). Bytes >= 0x80 (other scripts) are kept.
@@ -686,7 +678,7 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
   m.ensemble_weight = 0.5;
   m.platt_a = 1;
   m.platt_b = 0;
-  m.created_at = NowUtc();
+  m.created_at = NowUtcIso8601();
   m.notes = notes;
   for (auto& [label, count] : main_counts) m.priors.push_back({label, count});
   SortScored(&m.priors);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "common/clock.h"
 #include "model/model.h"
 #include "service/file_util.h"
 #include "service/ledger.h"
@@ -346,7 +347,7 @@ Result<store::DecisionRow> Decide(Node& node, const DecisionInput& input) {
     RightsEventInput event;
     event.id = row.id;
     event.type = "classification-confirmed";
-    event.effective_date = internal::NowUtcIso8601().substr(0, 10);  // YYYY-MM-DD
+    event.effective_date = NowUtcIso8601().substr(0, 10);  // YYYY-MM-DD
     event.parties = {input.by};
     event.details = "IPC " + symbol + " accepted" +
                     (row.model_version.empty() ? std::string()

@@ -60,13 +60,4 @@ Status WriteFileAtomic(const std::string& path, std::string_view content, bool d
   return Status::Ok();
 }
 
-std::string NowUtcIso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace ipdx::service::internal

@@ -15,7 +15,4 @@ namespace ipdx::service::internal {
 // otherwise; the temporary file is removed on failure.
 Status WriteFileAtomic(const std::string& path, std::string_view content, bool durable = true);
 
-// UTC now as ISO 8601 with seconds: "2024-05-01T12:34:56Z".
-std::string NowUtcIso8601();
-
 }  // namespace ipdx::service::internal

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "common/clock.h"
 #include "service/file_util.h"
 #include "service/ledger.h"
 #include "service/search.h"
@@ -398,7 +399,7 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
   IngestSummary summary;
   summary.skipped_files = std::move(skipped);
   IPDX_ASSIGN_OR_RETURN(summary.run_id, store.StartRun(JoinLines(options.paths)));
-  const std::string ingested_at = internal::NowUtcIso8601();
+  const std::string ingested_at = NowUtcIso8601();
 
   Pipeline pipeline(std::move(files), std::max(kMinInflightDocs, static_cast<size_t>(threads) * 4));
   Status status;

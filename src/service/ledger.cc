@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "codec/codec.h"
+#include "common/clock.h"
 #include "common/hash.h"
 #include "service/file_util.h"
 
@@ -234,7 +235,7 @@ Result<AddedEvents> AddRightsEvents(Node& node, std::span<const RightsEventInput
   IPDX_RETURN_IF_ERROR(QuickCheckLog(node));
   store::Store& store = node.store();
   IPDX_ASSIGN_OR_RETURN(uint64_t size, store.Log().TreeSize());
-  const std::string recorded_at = internal::NowUtcIso8601();
+  const std::string recorded_at = NowUtcIso8601();
   std::vector<ledger::Entry> entries;
   for (const RightsEventInput& in : events) {
     auto info = ledger::RightsEventByName(in.type);

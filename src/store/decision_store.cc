@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/sqlite_util.h"
 #include "store/store.h"
 
@@ -22,7 +23,6 @@ constexpr int kDecisionsSchemaVersion = 4;
 using internal::BindText;
 using internal::ColumnText;
 using internal::DbPtr;
-using internal::NowUtc;
 using internal::StmtPtr;
 
 Status Error(sqlite3* db, int rc, const std::string& what) {
@@ -52,7 +52,7 @@ class SqliteDecisionStore final : public DecisionStore {
     BindText(s.get(), 4, row.by);
     BindText(s.get(), 5, row.model_version);
     (void)sqlite3_bind_double(s.get(), 6, row.score);
-    BindText(s.get(), 7, row.decided_at.empty() ? NowUtc() : row.decided_at);
+    BindText(s.get(), 7, row.decided_at.empty() ? NowUtcIso8601() : row.decided_at);
     int rc = sqlite3_step(s.get());
     if (rc != SQLITE_DONE) return Error(db_.get(), rc, "recording the decision on " + row.id);
     return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));

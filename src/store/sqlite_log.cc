@@ -9,18 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "common/clock.h"
+
 namespace ipdx::store::internal {
 
 namespace {
-
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::optional<ledger::Hash> HexToHash(std::string_view hex) {
   if (hex.size() != 64) return std::nullopt;
@@ -249,7 +242,7 @@ Status SqliteLogStorage::StoreCheckpoint(uint64_t tree_size, std::string_view si
           Prepare("INSERT INTO log_checkpoints (tree_size, note, stored_at) VALUES (?1, ?2, ?3) "
                   "ON CONFLICT (tree_size) DO UPDATE SET note = excluded.note"));
       Stmt q(*this, s);
-      q.Int(1, static_cast<int64_t>(tree_size)).Text(2, signed_note).Text(3, NowUtc());
+      q.Int(1, static_cast<int64_t>(tree_size)).Text(2, signed_note).Text(3, NowUtcIso8601());
       IPDX_RETURN_IF_ERROR(q.Run());
     }
     IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,

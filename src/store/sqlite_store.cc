@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "common/clock.h"
 #include "store/sqlite_log.h"
 #include "store/sqlite_util.h"
 #include "store/store.h"
@@ -162,7 +163,6 @@ constexpr const char* kChoosePublisherSql =
     "WHEN publisher = ?2 THEN 1 ELSE 2 END, publisher LIMIT 1";
 
 using internal::DbPtr;
-using internal::NowUtc;
 using internal::SqliteStatus;
 using internal::StmtPtr;
 
@@ -537,7 +537,7 @@ Status SqliteStore::PutRecordInner(const std::string& publisher, model::Record* 
         .Bind(7, record->kind)
         .Bind(8, record->publication_date)
         .BindNoCopy(9, json)  // outlives q
-        .Bind(10, NowUtc())
+        .Bind(10, NowUtcIso8601())
         .Bind(11, record->source.file)
         .Bind(12, static_cast<int64_t>(record->source.offset))
         .Bind(13, record->source.sha256);
@@ -554,7 +554,7 @@ Status SqliteStore::PutRecordInner(const std::string& publisher, model::Record* 
   // The version's log leaf, in the same savepoint (docs/formats/ledger.md §1).
   if (publisher == local_publisher_) {
     IPDX_RETURN_IF_ERROR(
-        log_->AppendRecordVersion(publisher, id, record->version, hash, NowUtc()).status());
+        log_->AppendRecordVersion(publisher, id, record->version, hash, NowUtcIso8601()).status());
   }
   *out = {current_version == 0 ? PutOutcome::kNew : PutOutcome::kUpdated, record->version, hash};
   return Status::Ok();
@@ -711,7 +711,7 @@ Status SqliteStore::PutReject(const RejectRow& reject) {
       .Bind(7, reject.rule)
       .Bind(8, reject.field)
       .Bind(9, reject.message)
-      .Bind(10, reject.created_at.empty() ? NowUtc() : reject.created_at);
+      .Bind(10, reject.created_at.empty() ? NowUtcIso8601() : reject.created_at);
   return q->Run().WithContext("storing the reject of " + reject.file + " at offset " +
                               std::to_string(reject.offset));
 }
@@ -751,7 +751,7 @@ Result<std::vector<RejectRow>> SqliteStore::ListRejects(std::optional<int64_t> r
 Result<int64_t> SqliteStore::StartRun(const std::string& inputs) {
   IPDX_ASSIGN_OR_RETURN(auto q, Prepare("INSERT INTO ingest_runs (started_at, status, inputs) "
                                         "VALUES (?1, 'running', ?2)"));
-  q->Bind(1, NowUtc()).Bind(2, inputs);
+  q->Bind(1, NowUtcIso8601()).Bind(2, inputs);
   IPDX_RETURN_IF_ERROR(q->Run());
   return sqlite3_last_insert_rowid(db_.get());
 }
@@ -774,7 +774,7 @@ Status SqliteStore::WriteRun(const IngestRun& run, bool finish) {
     if (status == "interrupted") {
       q->BindNull(3);
     } else {
-      q->Bind(3, run.finished_at.empty() ? NowUtc() : run.finished_at);
+      q->Bind(3, run.finished_at.empty() ? NowUtcIso8601() : run.finished_at);
     }
   }
   q->Bind(4, static_cast<int64_t>(run.documents))

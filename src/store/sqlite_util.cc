@@ -7,15 +7,6 @@
 
 namespace ipdx::store::internal {
 
-std::string NowUtc() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 Status SqliteStatus(sqlite3* db, int rc, std::string_view what, StatusCode on_constraint) {
   std::string msg(what);
   msg += ": ";

@@ -24,9 +24,6 @@ struct StmtFinalizer {
 using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-// UTC now as ISO 8601 with seconds ("2026-11-25T16:03:40Z").
-std::string NowUtc();
-
 // Maps an SQLite result code to the closed set of Status codes. A constraint violation maps to
 // `on_constraint`: Internal in the main store (a bug there), a user-facing code in side stores.
 Status SqliteStatus(sqlite3* db, int rc, std::string_view what,

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/sqlite_util.h"
 #include "store/store.h"
 
@@ -21,7 +22,6 @@ constexpr int kTokensSchemaVersion = 3;
 using internal::BindText;
 using internal::ColumnText;
 using internal::DbPtr;
-using internal::NowUtc;
 using internal::StmtPtr;
 
 Status Error(sqlite3* db, int rc, const std::string& what) {
@@ -44,7 +44,7 @@ class SqliteTokenStore final : public TokenStore {
     BindText(s.get(), 2, row.name);
     BindText(s.get(), 3, row.scopes);
     BindText(s.get(), 4, row.sha256);
-    BindText(s.get(), 5, row.created_at.empty() ? NowUtc() : row.created_at);
+    BindText(s.get(), 5, row.created_at.empty() ? NowUtcIso8601() : row.created_at);
     int rc = sqlite3_step(s.get());
     if (rc != SQLITE_DONE) return Error(db_.get(), rc, "storing token " + row.token_id);
     return Status::Ok();
@@ -68,7 +68,7 @@ class SqliteTokenStore final : public TokenStore {
                                             "UPDATE api_tokens SET revoked_at = "
                                             "coalesce(revoked_at, ?2) WHERE token_id = ?1"));
     BindText(s.get(), 1, token_id);
-    BindText(s.get(), 2, NowUtc());
+    BindText(s.get(), 2, NowUtcIso8601());
     int rc = sqlite3_step(s.get());
     if (rc != SQLITE_DONE) return Error(db_.get(), rc, "revoking token " + token_id);
     if (sqlite3_changes(db_.get()) == 0) return Status::NotFound("no token " + token_id);
