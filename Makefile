@@ -9,7 +9,8 @@ DEMO_LISTEN ?= 127.0.0.1:8080
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build build-asan test test-release test-asan test-e2e format format-check demo \
-        bench-ingest bench-search bench-api bench-classify fuzz clean
+        bench-ingest bench-search bench-api bench-classify bench-ledger bench-sync fuzz \
+        clean
 
 all: build
 
@@ -80,6 +81,13 @@ bench-api: deps
 
 bench-classify: deps
 	bench/run-classify
+
+bench-ledger: deps
+	bench/run-ledger
+
+# Exchange: `ipdx peer sync` of 100,000 records between two local nodes vs local ingest.
+bench-sync: deps
+	bench/run-sync
 
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

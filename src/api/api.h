@@ -38,6 +38,7 @@
 
 #include "common/hash.h"
 #include "common/status.h"
+#include "exchange/exchange.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 
@@ -65,6 +66,9 @@ struct ServerConfig {
   // Pinned peer keys allowed to sign requests (RFC 9421), as signed-note verifier keys
   // "name+hexid+base64"; the RFC 9421 keyid is the key name.
   std::vector<std::string> peer_keys;
+  // Who may read the change feed (GET /ipdx/v1/changes): "public" (like other reads) or "peers"
+  // (only requests signed by a pinned peer key, or an admin token).
+  std::string feed = "public";
 };
 
 // Reads the [server] section of the TOML file at `path` over `*config` (keys absent from the file
@@ -231,6 +235,31 @@ struct RouteInfo {
 
 // The OpenAPI 3.0 document of the API (JSON text, embedded at build time from openapi.json).
 std::string_view OpenApiDocument();
+
+// ---- peer client (exchange over HTTP) -------------------------------------------------------
+
+struct PeerClientOptions {
+  int connect_timeout_s = 10;
+  int read_timeout_s = 300;  // a batch of kMaxBatchEntries records may take a while to build
+  int retries = 3;           // transient failures (no connection, 429, 502-504) retried, backoff
+  int backoff_ms = 500;      // first retry delay; doubled each time (Retry-After when longer)
+  std::string ca_file;       // PEM CA bundle for https peers; empty: the system's default
+  bool verify_tls = true;    // false only for tests with self-signed certificates
+  std::string client_cert;   // PEM client certificate (peers that require one) and its key
+  std::string client_key;
+};
+
+// A PeerTransport (exchange/exchange.h) over HTTP(S) to the node at `base_url`
+// ("https://ipdx.example.org", optionally with a path prefix). Every request is signed with
+// `node_key` (RFC 9421, keyid = the key's name), sends Accept-Encoding: zstd and decompresses
+// zstd bodies with exchange::ZstdDecompress (limit exchange::kMaxBatchBytes). A peer that has not
+// pinned our key yet refuses signed reads; reads then fall back to unsigned requests, which a
+// public feed answers. Errors name the URL, the HTTP status and the peer's error message:
+// Unavailable for network failures and 5xx (after the retries), PermissionDenied for 401/403,
+// NotFound, InvalidArgument as the peer's status says. `node_key` must outlive the transport.
+// Not thread-safe (one sync uses one transport).
+Result<std::unique_ptr<exchange::PeerTransport>> MakeHttpPeerTransport(
+    const std::string& base_url, const ledger::SignerKey& node_key, PeerClientOptions options = {});
 
 // One node's HTTP server. Create, then Bind (reports the address), then Run (blocks) until Stop
 // is called from another thread. Stop lets in-flight requests finish. The Server must outlive

@@ -103,6 +103,10 @@ Status ReadServerConfig(const std::string& path, ServerConfig* config) {
       IPDX_RETURN_IF_ERROR(get_string(&config->audit_log));
     } else if (key == "peer_keys") {
       IPDX_RETURN_IF_ERROR(get_strings(&config->peer_keys));
+    } else if (key == "feed") {
+      IPDX_RETURN_IF_ERROR(get_string(&config->feed));
+      if (config->feed != "public" && config->feed != "peers")
+        return wrong("\"public\" or \"peers\"");
     } else {
       return Status::FailedPrecondition(Where(path, value, key) + ": unknown setting");
     }
@@ -140,6 +144,10 @@ Status ValidateServerConfig(const ServerConfig& config) {
     if (!f->empty() && !std::filesystem::is_regular_file(*f, ec)) {
       return Status::InvalidArgument("TLS file " + *f + " does not exist");
     }
+  }
+  if (config.feed != "public" && config.feed != "peers") {
+    return Status::InvalidArgument("feed must be \"public\" or \"peers\", not '" + config.feed +
+                                   "'");
   }
   std::set<std::string> names;
   for (const std::string& vkey : config.peer_keys) {

@@ -21,6 +21,9 @@ int64_t NowUnix();
 std::string NowIso();
 // Strict decimal parse of a non-negative integer that fits in uint64_t.
 std::optional<uint64_t> ParseUint(std::string_view s);
+// Appends `s` as a JSON string (quotes included) to *out: control characters escaped, bytes that
+// are not UTF-8 replaced by U+FFFD (as nlohmann's error_handler_t::replace does).
+void AppendJsonString(std::string* out, std::string_view s);
 // Random bytes from the operating system (OpenSSL RAND_bytes). Internal on failure.
 Result<std::string> RandomBytes(size_t n);
 // A publication id in canonical form "US-8936998-B2" from any common spelling ("US8936998B2",

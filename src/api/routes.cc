@@ -12,6 +12,7 @@
 #include "api/server_internal.h"
 #include "codec/codec.h"
 #include "model/model.h"
+#include "service/exchange.h"
 #include "service/search.h"
 
 #ifndef IPDX_VERSION
@@ -246,6 +247,19 @@ void Server::Impl::RegisterRoutes() {
                                           {"keyId", fmt::format("{:08x}", log_key.key_id())},
                                           {"vkey", log_key.ToString()},
                                           {"checkpoint", kBase + "/log/checkpoint"}}});
+        // The witness key: peers check our cosignatures of their checkpoints with it.
+        const std::string witness = [&] {
+          std::lock_guard lock(node_mu);
+          return service::WitnessPublicKey(*node);
+        }();
+        if (auto wkey = ledger::VerifierKey::Parse(witness); wkey.ok()) {
+          out["publicKeys"].push_back({{"use", "witness"},
+                                       {"type", "ed25519-cosignature"},
+                                       {"keyName", wkey->name()},
+                                       {"keyId", fmt::format("{:08x}", wkey->key_id())},
+                                       {"vkey", witness}});
+        }
+        out["feed"] = config.feed;
         out["publicReads"] = config.public_reads;
         out["tls"] = tls;
         SendCacheable(req, res, Dump(out), "application/json", "no-cache");
@@ -332,10 +346,7 @@ void Server::Impl::RegisterRoutes() {
         const std::string facets = req.get_param_value("facets");
         sr.facets = facets == "true" || facets == "1";
         search::QueryError qe;
-        Result<service::SearchResponse> r = [&] {
-          std::lock_guard lock(node_mu);
-          return service::Search(*node, sr, &qe);
-        }();
+        Result<service::SearchResponse> r = RunSearch(&sr, nullptr, &qe);
         if (!r.ok()) return SendQueryError(res, r.status(), qe);
         SendCacheable(req, res, SearchJson(*r, req, sr.offset, sr.limit), "application/json",
                       "no-cache");
@@ -496,17 +507,32 @@ void Server::Impl::GetRecord(const httplib::Request& req, httplib::Response& res
   Status bad;
   const bool xml = WantsXml(req, &bad);
   if (!bad.ok()) return SendStatus(res, bad);
-  Result<model::Record> rec = [&] {
+  // The rendered body and its ETag come from the cache when the store has not changed since they
+  // were made (record_cache.h): the sequence is read before the record, never after.
+  const std::string key =
+      std::string(xml ? "x" : "j") + std::to_string(version.value_or(0)) + ":" + *id;
+  std::shared_ptr<const RecordCache::Entry> entry;
+  {
     auto lease = readers.Acquire();
-    return lease->GetRecord(*id, version);
-  }();
-  if (!rec.ok()) return SendStatus(res, rec.status());
-  std::string body = xml ? codec::ToSt96Xml(*rec) : codec::ToJson(*rec);
+    Result<uint64_t> sequence = lease->ChangeSequence();
+    if (!sequence.ok()) return SendStatus(res, sequence.status());
+    entry = record_cache.Find(key, *sequence);
+    if (entry == nullptr) {
+      Result<model::Record> rec = lease->GetRecord(*id, version);
+      if (!rec.ok()) return SendStatus(res, rec.status());
+      auto made = std::make_shared<RecordCache::Entry>();
+      made->body = xml ? codec::ToSt96Xml(*rec) : codec::ToJson(*rec);
+      made->etag = "\"" + Sha256Hex(made->body).substr(0, 32) + "\"";
+      entry = made;
+      record_cache.Put(key, *sequence, std::move(made));
+    }
+  }
   res.set_header("Link", "<" + kBase + "/patents/" + *id + "/versions>; rel=\"version-history\"");
   // A stored version never changes; the current version may.
   const std::string visibility = config.public_reads ? "public" : "private";
-  SendCacheable(req, res, std::move(body), xml ? "application/xml" : "application/json",
-                version ? visibility + ", max-age=31536000, immutable" : CacheControlForReads());
+  SendCacheableWithTag(
+      req, res, entry->body, entry->etag, xml ? "application/xml" : "application/json",
+      version ? visibility + ", max-age=31536000, immutable" : CacheControlForReads());
 }
 
 void Server::Impl::Similar(const httplib::Request& req, httplib::Response& res,
@@ -519,10 +545,7 @@ void Server::Impl::Similar(const httplib::Request& req, httplib::Response& res,
   sr.limit = *limit;
   sr.restrict_query = req.get_param_value("q");
   search::QueryError qe;
-  Result<service::SearchResponse> r = [&] {
-    std::lock_guard lock(node_mu);
-    return service::Similar(*node, sr, &qe);
-  }();
+  Result<service::SearchResponse> r = RunSearch(nullptr, &sr, &qe);
   if (!r.ok()) return SendQueryError(res, r.status(), qe);
   SendJson(res, 200, SearchJson(*r, req, sr.offset, sr.limit));
   res.set_header("Cache-Control", "no-cache");

@@ -14,10 +14,14 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "api/api.h"
+#include "api/record_cache.h"
+#include "api/search_pool.h"
 #include "search/search.h"
 #include "service/service.h"
 
@@ -48,21 +52,41 @@ struct Route {
   std::string regex_text;
   RouteHandler handler;
   bool streams_body = false;  // POST handler reads the body itself (ContentReader)
+  // Matching without the regex (server.cc, PathMatches): every path of the route starts with
+  // `literal_prefix`; when `by_regex` is false the path is exactly `segments` ("{...}" = any
+  // non-empty segment), the same language as `regex`.
+  std::string literal_prefix;
+  std::vector<std::string> segments;
+  bool by_regex = false;
 };
 
-// An append-only JSON-lines log ("-" = stderr). Thread-safe; each line is flushed.
+// An append-only JSON-lines log ("-" = stderr). Thread-safe. With `flush_every_line` each line
+// is flushed before Write returns (the audit log); otherwise lines are written in batches by a
+// background thread at least every kLogFlushMs and when the object is destroyed (the access log:
+// one system call per batch instead of per request).
+inline constexpr int kLogFlushMs = 100;
 class LogFile {
  public:
-  Status Open(const std::string& path);
-  void Write(const std::string& line);
+  LogFile() = default;
+  ~LogFile();
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+  Status Open(const std::string& path, bool flush_every_line = true);
+  void Write(std::string_view line);
 
  private:
   struct Closer {
     void operator()(FILE* f) const { std::fclose(f); }
   };
+  void WriteOut(const std::string& text);  // under io_mu_
   std::mutex mu_;
+  std::mutex io_mu_;
   bool stderr_ = false;
+  bool flush_every_line_ = true;
+  std::string pending_;  // mu_; batched lines not yet written
   std::unique_ptr<FILE, Closer> file_;
+  std::condition_variable_any flush_cv_;
+  std::jthread flusher_;  // last: stopped before the rest is destroyed
 };
 
 // Read-only store connections lent to one request at a time. Thread-safe.
@@ -99,7 +123,7 @@ class Metrics {
  public:
   static constexpr std::array<double, 14> kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  void Observe(const std::string& route, const std::string& method, int status, double seconds);
+  void Observe(std::string_view route, std::string_view method, int status, double seconds);
   void Refused(const std::string& reason);
   void Ingested(const service::IngestSummary& summary);
   // The exposition text, with extra gauges (name, value) appended.
@@ -112,8 +136,9 @@ class Metrics {
     double sum = 0;
   };
   std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  // Transparent comparators: a request that finds its counters allocates nothing.
+  std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> latency_;
   std::map<std::string, uint64_t> refused_;
   std::array<uint64_t, 5> ingest_{};
 };
@@ -126,6 +151,10 @@ void SendStatus(httplib::Response& res, const Status& status);
 // 200 with an ETag (content hash of `body`) and Cache-Control, or 304 when If-None-Match matches.
 void SendCacheable(const httplib::Request& req, httplib::Response& res, std::string body,
                    const char* content_type, const std::string& cache_control);
+// The same with the ETag already known (quoted).
+void SendCacheableWithTag(const httplib::Request& req, httplib::Response& res,
+                          const std::string& body, const std::string& etag,
+                          const char* content_type, const std::string& cache_control);
 bool ETagMatches(const std::string& if_none_match, const std::string& etag);
 
 struct Server::Impl {
@@ -135,6 +164,14 @@ struct Server::Impl {
   void RegisterRoutes();          // routes.cc
   void RegisterLedgerRoutes();    // ledger_routes.cc
   void RegisterClassifyRoutes();  // classify_routes.cc
+  void RegisterExchangeRoutes();  // exchange_routes.cc
+  // The keys signed requests are checked against: config peer_keys plus the peers pinned in the
+  // node (store peers table, read on a read connection). PinnedPeers reloads them when the keyid
+  // of `signature_input` is unknown, so `ipdx peer add` takes effect without a restart.
+  // Thread-safe (exchange_routes.cc).
+  Status ReloadPeers();
+  std::shared_ptr<const std::map<std::string, ledger::VerifierKey>> PinnedPeers(
+      const std::string& signature_input);
   // `path` is the OpenAPI template; each {name} matches one path segment unless `regex` (an
   // ECMAScript regular expression for the whole path, one group per {name}) says otherwise.
   void AddRoute(std::string method, std::string path, Scope scope, bool always_public,
@@ -158,6 +195,11 @@ struct Server::Impl {
   std::string CacheControlForReads() const;
   // Handlers shared by several routes (routes.cc).
   void GetRecord(const httplib::Request& req, httplib::Response& res, std::optional<int> version);
+  // Search and similar documents on a read-only index handle when the service says it can be
+  // trusted, else on the Node under node_mu (search_routes.cc; service/search.h).
+  Result<service::SearchResponse> RunSearch(const search::SearchRequest* search,
+                                            const search::SimilarRequest* similar,
+                                            search::QueryError* error);
   void Similar(const httplib::Request& req, httplib::Response& res, search::SimilarRequest sr);
   void Ingest(const httplib::Request& req, httplib::Response& res,
               const httplib::ContentReader* reader);
@@ -174,10 +216,15 @@ struct Server::Impl {
   std::mutex tokens_mu;
   std::unique_ptr<store::TokenStore> tokens;
   ReaderPool readers;
+  std::unique_ptr<SearchPool> searchers;  // read-only index handles (set by Start)
+  RecordCache record_cache{kRecordCacheBytes};
+  static constexpr size_t kRecordCacheBytes = size_t{64} << 20;
 
   RateLimiter limiter;
   NonceCache nonces;
-  std::map<std::string, ledger::VerifierKey> peers;
+  std::map<std::string, ledger::VerifierKey> peers;  // from config peer_keys
+  std::mutex peers_mu;
+  std::shared_ptr<const std::map<std::string, ledger::VerifierKey>> pinned_peers;  // peers_mu
   Metrics metrics;
   LogFile access_log;
   LogFile audit_log;

@@ -166,6 +166,10 @@ TEST_F(ClassifierTest, SaveLoadAndSuggestWithReasons) {
   EXPECT_EQ((*loaded)->manifest().ensemble_weight, m.ensemble_weight);
   EXPECT_EQ((*loaded)->manifest().notes, "notes here");
   EXPECT_EQ((*loaded)->manifest().priors.size(), 6u);
+  EXPECT_EQ((*loaded)->manifest().label_documents.size(), 6u);
+  EXPECT_EQ((*loaded)->manifest().main_exponent, m.main_exponent);
+  EXPECT_TRUE(m.main_exponent == 0 || m.main_exponent == 0.5 || m.main_exponent == 1)
+      << m.main_exponent;
 
   // A held-out document of the cycle's fifth label (G06F) is suggested G06F first, with reasons.
   const Example* probe = nullptr;
@@ -207,6 +211,30 @@ TEST_F(ClassifierTest, SaveLoadAndSuggestWithReasons) {
   EXPECT_EQ((*held)[0].record.Id(), split.test[0].record.Id());
   EXPECT_EQ((*held)[0].symbols, split.test[0].symbols);
   EXPECT_EQ(ExampleText((*held)[0].record), ExampleText(split.test[0].record));
+}
+
+// Models written before the main-label rate (manifest format 1) still load and rank, with g = 0.
+TEST_F(ClassifierTest, FormatOneModelsStillLoad) {
+  Split split = SplitExamples(Corpus(150), Level::kSubclass);
+  const fs::path dir = dir_ / "old";
+  ASSERT_TRUE(Classifier::Train(split, {}, dir.string(), "v1", "").ok());
+  std::string old;
+  {
+    std::ifstream in(dir / "manifest.tsv");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("labelled\t", 0) == 0 || line.rfind("main_exponent\t", 0) == 0) continue;
+      old += (line.rfind("format\t", 0) == 0 ? std::string("format\t1") : line) + "\n";
+    }
+  }
+  std::ofstream(dir / "manifest.tsv", std::ios::trunc) << old;
+  auto loaded = Classifier::Load(dir.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->manifest().main_exponent, 0);
+  EXPECT_TRUE((*loaded)->manifest().label_documents.empty());
+  auto r = (*loaded)->Rank(ExampleText(split.test.at(0).record), 3);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->ensemble.empty());
 }
 
 TEST_F(ClassifierTest, LoadErrors) {

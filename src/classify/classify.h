@@ -7,9 +7,10 @@
 //   - fastText: a supervised linear text model, multi-label one-vs-all loss (libfasttext);
 //   - kNN: a search::Index over the training documents; the most similar documents vote with
 //     their symbols, weighted by their BM25 similarity score;
-//   - the ensemble w * fastText + (1 - w) * kNN, w chosen on a validation split, then Platt
-//     scaling on the same split maps its score to a calibrated probability that the symbol is one
-//     of the document's symbols.
+//   - the ensemble (w * fastText + (1 - w) * kNN) * r^g, where r is how often the label, when a
+//     training document has it, is that document's main (first-listed) label; w and g are chosen
+//     on a validation split, then Platt scaling on the same split maps its score to a calibrated
+//     probability that the symbol is one of the document's symbols.
 // A trained Classifier is a folder (a "model version"): manifest.tsv (level, seed, counts,
 // ensemble weight, calibration, label priors), fasttext.bin, knn/ (a Xapian index), labels.tsv
 // (the symbols of each kNN document) and heldout.tsv (the held-out test documents, for Evaluate).
@@ -140,11 +141,11 @@ inline constexpr int kDefaultSeed = 42;
 struct TrainOptions {
   Level level = Level::kSubclass;
   int seed = kDefaultSeed;
-  int threads = 1;      // fastText threads; 1 makes training deterministic
-  int epochs = 25;      // fastText epochs
-  int dim = 64;         // fastText vector size
-  int word_ngrams = 2;  // fastText word n-grams
-  double learning_rate = 0.5;
+  int threads = 1;                 // fastText threads; 1 makes training deterministic
+  int epochs = 25;                 // fastText epochs
+  int dim = 64;                    // fastText vector size
+  int word_ngrams = 2;             // fastText word n-grams
+  double learning_rate = 1.0;      // chosen on the validation split (docs/classification.md)
   size_t neighbours = 25;          // kNN: documents that vote
   uint64_t confirmed_symbols = 0;  // examiner decisions applied to the labels (for the manifest)
   // Called with a stage name ("fasttext", "knn", "validation") and the fraction done in [0, 1].
@@ -172,12 +173,16 @@ struct Manifest {
   uint64_t cpc_documents = 0;       // training documents labelled with CPC (no IPC)
   uint64_t confirmed_symbols = 0;   // examiner decisions applied to the training labels
   double ensemble_weight = 0;       // w of fastText; 1 - w for kNN
+  double main_exponent = 0;         // g: exponent of the main-label rate (0 in format-1 models)
   double platt_a = 0, platt_b = 0;  // P = 1 / (1 + exp(-(a * score + b)))
   double training_seconds = 0;
   std::string created_at;  // ISO 8601 UTC
   std::string notes;       // free text (data sources)
   // Label frequencies (main label count) in the training split: the majority baseline.
   std::vector<Scored> priors;  // most frequent first
+  // Training documents that have each label at `level` (main or not); with `priors`, the rate at
+  // which a label is the main one. Empty in format-1 models.
+  std::vector<Scored> label_documents;
 };
 
 // The training, validation and held-out test documents of one training run.
@@ -244,7 +249,9 @@ struct Evaluation {
   uint64_t training_documents = 0;
   uint64_t test_documents = 0;
   std::vector<EvaluationRow> rows;  // each model at each level up to trained_level
-  double seconds_per_document = 0;  // mean ranking time over the test documents
+  // Mean CPU time (of the calling thread) of one suggestion's ranking and explanation over the
+  // test documents; CPU rather than wall time, so a busy machine does not inflate it.
+  double seconds_per_document = 0;
 };
 
 // Evaluates `classifier` on its held-out test documents at class level, subclass level and (for a

@@ -65,6 +65,7 @@ int Run(int argc, char** argv) {
   RegisterServeCommands(app, ctx);
   RegisterTokenCommands(app, ctx);
   RegisterClassifyCommands(app, ctx);
+  RegisterExchangeCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -30,5 +30,6 @@ void RegisterSearchCommands(CLI::App& app, Context& ctx);
 void RegisterServeCommands(CLI::App& app, Context& ctx);
 void RegisterTokenCommands(CLI::App& app, Context& ctx);
 void RegisterClassifyCommands(CLI::App& app, Context& ctx);
+void RegisterExchangeCommands(CLI::App& app, Context& ctx);  // peer, bundle
 
 }  // namespace ipdx::cli

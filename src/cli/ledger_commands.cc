@@ -354,6 +354,8 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
     std::string key;
     int version = 0;
     bool json = false;
+    std::vector<std::string> witness_keys;
+    int min_witnesses = -1;  // -1: 1 when witness keys are given, else 0
   };
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -364,8 +366,46 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
                   "Trusted log key: vkey text or a file of vkeys (default: HOME/keys/node.pub)");
   cmd->add_option("--version", args->version, "Record version (with an id; default: current)");
   cmd->add_flag("--json", args->json, "JSON output");
+  cmd->add_option("--witness-key", args->witness_keys,
+                  "Trusted witness key (cosignature vkey text or a file of them); repeatable");
+  cmd->add_option("--min-witnesses", args->min_witnesses,
+                  "Witnesses (of --witness-key) that must have cosigned the checkpoint "
+                  "(default: 1 when witness keys are given)");
   cmd->callback([&ctx, args] {
     std::error_code ec;
+    // k-of-n witnesses over the receipt's checkpoint (docs/formats/exchange.md §5).
+    std::vector<ledger::VerifierKey> witness_keys;
+    for (const std::string& w : args->witness_keys) {
+      std::string text = w;
+      if (fs::is_regular_file(w, ec)) {
+        auto file = ReadTextFile(w);
+        if (!file.ok()) return ctx.Fail(file.status());
+        text = *file;
+      }
+      auto keys = service::ParseTrustedKeys(text);
+      if (!keys.ok()) return ctx.Fail(keys.status().WithContext("--witness-key"));
+      witness_keys.insert(witness_keys.end(), keys->begin(), keys->end());
+    }
+    const size_t min_witnesses = args->min_witnesses >= 0 ? static_cast<size_t>(args->min_witnesses)
+                                                          : (witness_keys.empty() ? 0 : 1);
+    // Empty when no witnesses are required; otherwise the witnesses that cosigned, or the
+    // refusal already reported (returns false).
+    auto check_witnesses = [&](const std::string& what, const std::string& checkpoint,
+                               std::vector<std::string>* names) {
+      if (min_witnesses == 0 && witness_keys.empty()) return true;
+      auto verified = service::CheckWitnesses(checkpoint, witness_keys, min_witnesses);
+      if (!verified.ok()) {
+        if (verified.status().code() == StatusCode::kInvalidArgument) {
+          ctx.Fail(verified.status());
+        } else {
+          Invalid(ctx, what, verified.status());
+        }
+        return false;
+      }
+      for (const ledger::VerifierKey& k : *verified) names->push_back(k.name());
+      return true;
+    };
+    std::vector<std::string> witnessed_by;
     if (fs::is_regular_file(args->target, ec)) {
       // Offline: the receipt and the key only.
       std::string key_text = args->key;
@@ -384,18 +424,25 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       if (!receipt.ok()) return ctx.Fail(receipt.status());
       auto verified = service::VerifyReceiptJson(*receipt, *keys);
       if (!verified.ok()) return Invalid(ctx, "receipt " + args->target, verified.status());
+      auto parsed = ledger::ReceiptFromJson(*receipt);
+      if (!parsed.ok()) return ctx.Fail(parsed.status());
+      if (!check_witnesses("receipt " + args->target, parsed->checkpoint, &witnessed_by)) return;
       if (args->json) {
         Json j{{"valid", true},
                {"entry", EntryJson(verified->entry)},
                {"origin", verified->checkpoint.origin},
                {"tree_size", verified->checkpoint.tree_size},
-               {"verified_by", verified->verified_by.front().ToString()}};
+               {"verified_by", verified->verified_by.front().ToString()},
+               {"witnesses", witnessed_by}};
         fmt::print("{}\n", Dump(j));
         return;
       }
       fmt::print("VALID: {} is in log {} at tree size {}, signed by {}\n",
                  Describe(verified->entry), verified->checkpoint.origin,
                  verified->checkpoint.tree_size, verified->verified_by.front().ToString());
+      if (!witnessed_by.empty()) {
+        fmt::print("Cosigned by {} of the witnesses given\n", witnessed_by.size());
+      }
       return;
     }
     auto id = CanonicalId(args->target);
@@ -413,8 +460,10 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
       if (result.status().code() == StatusCode::kNotFound) return ctx.Fail(result.status());
       return Invalid(ctx, *id, result.status());
     }
+    if (!check_witnesses(*id, result->receipt.checkpoint, &witnessed_by)) return;
     if (args->json) {
       Json j{{"valid", true},
+             {"witnesses", witnessed_by},
              {"leaf_index", result->receipt.leaf_index},
              {"entry", EntryJson(result->verified.entry)},
              {"origin", result->verified.checkpoint.origin},
@@ -425,6 +474,9 @@ void RegisterVerify(CLI::App& app, Context& ctx) {
     fmt::print("VALID: {} is leaf {} of log {} (tree size {}) and the stored record hashes to it\n",
                Describe(result->verified.entry), result->receipt.leaf_index,
                result->verified.checkpoint.origin, result->verified.checkpoint.tree_size);
+    if (!witnessed_by.empty()) {
+      fmt::print("Cosigned by {} of the witnesses given\n", witnessed_by.size());
+    }
   });
 }
 

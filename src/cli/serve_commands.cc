@@ -67,6 +67,10 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
   cmd->add_option("--peer-key", f.peer_keys,
                   "Pinned peer verifier key (name+hexid+base64) allowed to sign requests "
                   "(RFC 9421), repeatable [server] peer_keys");
+  cmd->add_option("--feed", f.feed,
+                  "Who may read the change feed: public, or peers (requests signed by a pinned "
+                  "peer key, or an admin token) [server] feed (default public)")
+      ->check(CLI::IsMember({"public", "peers"}));
 
   cmd->callback([&ctx, args, cmd] {
     api::ServerConfig config;
@@ -88,6 +92,7 @@ void RegisterServeCommands(CLI::App& app, Context& ctx) {
     if (given("--access-log")) config.access_log = f.access_log;
     if (given("--audit-log")) config.audit_log = f.audit_log;
     if (given("--peer-key")) config.peer_keys = f.peer_keys;
+    if (given("--feed")) config.feed = f.feed;
 
     // A client that drops a TLS connection makes OpenSSL's next write raise SIGPIPE, which would
     // end the whole server; the write's error is handled per connection instead.

@@ -62,6 +62,36 @@ Result<Hash> RootFromInclusionProof(uint64_t leaf_index, uint64_t tree_size, con
 Status VerifyConsistency(uint64_t old_size, uint64_t new_size, const Hash& old_root,
                          const Hash& new_root, std::span<const Hash> proof);
 
+// The compact range (Merkle frontier) of leaves [0, size): the roots of the complete subtrees
+// that the binary decomposition of `size` gives, largest first (popcount(size) <= 64 hashes).
+// Enough to append leaves and compute the root of every later size without the earlier leaves:
+// a change-feed receiver keeps one per peer (docs/formats/exchange.md §3). Value type; copyable;
+// externally synchronised.
+class MerkleFrontier {
+ public:
+  MerkleFrontier() = default;
+  // Rebuilds from ToBytes(). InvalidArgument unless `bytes` holds popcount(size) hashes.
+  static Result<MerkleFrontier> FromBytes(uint64_t size, std::string_view bytes);
+  // The hashes, largest subtree first, 32 bytes each.
+  std::string ToBytes() const;
+
+  uint64_t size() const { return size_; }
+  void Append(const Hash& leaf_hash);
+  // MTH(D[0:size]); EmptyRoot() for size 0.
+  Hash Root() const;
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<Hash> hashes_;  // one per set bit of size_, largest subtree first
+};
+
+// Standard base64 (RFC 4648 §4) for exchange formats; decoding is strict (padding, no white
+// space, zero unused bits) and returns nullopt for anything else.
+std::string EncodeBase64(std::string_view bytes);
+std::optional<std::string> DecodeBase64(std::string_view text);
+// A base64 hash (32 bytes); nullopt otherwise.
+std::optional<Hash> HashFromBase64(std::string_view text);
+
 // ---------------------------------------------------------------------------------------------
 // Storage
 
@@ -352,6 +382,12 @@ Result<uint64_t> CosignatureTimestamp(const NoteSignature& signature);
 // must verify with `log_key` first (a witness never cosigns what it could not check).
 Result<std::string> AddCosignature(std::string_view signed_checkpoint, const VerifierKey& log_key,
                                    const SignerKey& witness, uint64_t timestamp);
+
+// The keys among `witnesses` (cosignature/v1 keys) whose cosignature line on the signed
+// checkpoint note verifies, each key at most once, in the order of `witnesses`. The log's own
+// signature is not checked here (OpenNote does that). InvalidArgument for a malformed note.
+Result<std::vector<VerifierKey>> VerifiedWitnesses(std::string_view signed_checkpoint,
+                                                   std::span<const VerifierKey> witnesses);
 
 // The default checkpoint origin (and log key name) of a node: "ipdx/<OFFICE>".
 std::string DefaultOrigin(std::string_view office);

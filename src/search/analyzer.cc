@@ -299,13 +299,28 @@ Xapian::Stem* Analyzer::Stemmer(std::string_view lang) {
 bool Analyzer::HasStemmer(std::string_view lang) { return Stemmer(lang) != nullptr; }
 
 std::string Analyzer::Stem(std::string_view lang, std::string_view lower) {
-  Xapian::Stem* stem = Stemmer(lang);
-  if (stem == nullptr) return Fold(lower);
-  try {
-    return Fold((*stem)(std::string(lower)));
-  } catch (const Xapian::Error&) {
-    return Fold(lower);
+  auto cache = stem_cache_.find(lang);
+  if (cache == stem_cache_.end()) {
+    cache = stem_cache_.emplace(std::string(lang), StemCache{Stemmer(lang), {}}).first;
   }
+  Xapian::Stem* stem = cache->second.stemmer;
+  if (stem == nullptr) return Fold(lower);
+  std::unordered_map<std::string, std::string>& stems = cache->second.stems;
+  std::string key(lower);
+  if (auto it = stems.find(key); it != stems.end()) return it->second;
+  std::string stemmed;
+  try {
+    stemmed = Fold((*stem)(key));
+  } catch (const Xapian::Error&) {
+    stemmed = Fold(lower);
+  }
+  if (cached_stems_ >= kMaxCachedStems) {
+    for (auto& [unused, c] : stem_cache_) c.stems.clear();
+    cached_stems_ = 0;
+  }
+  stems.emplace(std::move(key), stemmed);
+  ++cached_stems_;
+  return stemmed;
 }
 
 }  // namespace ipdx::search::internal

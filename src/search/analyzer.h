@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -75,7 +76,19 @@ class Analyzer {
 
   std::unique_ptr<icu::BreakIterator> words_;
   std::map<std::string, std::unique_ptr<Xapian::Stem>, std::less<>> stemmers_;
+  // Stems already computed, per language: most words of a text repeat ("the", "said", "device"),
+  // and Snowball plus the folding of its output cost more than a hash lookup. Cleared when it
+  // grows past kMaxCachedStems entries, so memory stays bounded whatever the input.
+  struct StemCache {
+    Xapian::Stem* stemmer = nullptr;
+    std::unordered_map<std::string, std::string> stems;
+  };
+  std::map<std::string, StemCache, std::less<>> stem_cache_;
+  size_t cached_stems_ = 0;
 };
+
+// Largest number of (word, stem) pairs an Analyzer keeps.
+inline constexpr size_t kMaxCachedStems = 200000;
 
 // True for code points of the scripts indexed as bigrams.
 bool IsCjk(int32_t code_point);

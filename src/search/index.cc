@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include "search/analyzer.h"
@@ -30,6 +32,9 @@ constexpr std::string_view kMetaFormat = "ipdx.format";
 constexpr std::string_view kMetaDocuments = "ipdx.documents";
 constexpr std::string_view kMetaMark = "ipdx.mark";
 constexpr std::string_view kMetaLangs = "ipdx.langs";
+// Documents between the intermediate commits of a rebuild. Xapian keeps a transaction's changes
+// in memory, so this bounds the rebuild's memory; larger batches merge into the tables less often.
+constexpr uint64_t kRebuildCommitEvery = 10000;
 
 Status FromXapian(const Xapian::Error& e, std::string_view what) {
   const std::string message = std::string(what) + ": " + e.get_type() + ": " + e.get_msg();
@@ -130,6 +135,7 @@ struct Index::Impl {
   std::unique_ptr<Xapian::WritableDatabase> writable;
   std::unique_ptr<Xapian::Database> readable;
   std::unique_ptr<Analyzer> analyzer;
+  std::vector<std::unique_ptr<Analyzer>> builders;  // one per ReplaceMany build thread
   bool in_transaction = false;
   std::set<std::string> langs;
 
@@ -178,6 +184,12 @@ struct Index::Impl {
     IPDX_RETURN_IF_ERROR(RequireWritable());
     IPDX_ASSIGN_OR_RETURN(internal::BuiltDocument built,
                           internal::BuildDocument(analyzer.get(), publisher, record));
+    return Insert(std::move(built), publisher, record, replace);
+  }
+
+  // Adds a built document (this thread: only the Xapian writes are serialised).
+  Status Insert(internal::BuiltDocument built, const std::string& publisher,
+                const model::Record& record, bool replace) {
     try {
       if (!replace && writable->term_exists(built.unique_term)) {
         return Status::AlreadyExists("index already holds " + record.Id() + " from publisher " +
@@ -198,6 +210,83 @@ struct Index::Impl {
       LoadLangs();
       return FromXapian(e, "indexing " + record.Id());
     }
+  }
+
+  size_t BuildThreads() const {
+    if (options.build_threads > 0) return std::min<size_t>(options.build_threads, 16);
+    const size_t hardware = std::thread::hardware_concurrency();
+    return std::clamp<size_t>(hardware > 1 ? hardware - 1 : 1, 1, 4);
+  }
+
+  // Builds items[begin, end) into out[0, end - begin) on `builders.size()` threads (the first
+  // share on the calling thread). Never throws: a failure becomes that document's Status.
+  void BuildRange(const std::vector<Index::Item>& items, size_t begin, size_t end,
+                  std::vector<Result<internal::BuiltDocument>>* out) {
+    out->clear();
+    for (size_t i = begin; i < end; ++i) out->emplace_back(Status::Internal("not built"));
+    const size_t threads = builders.size();
+    auto share = [&](size_t t) {
+      for (size_t i = begin + t; i < end; i += threads) {
+        const Index::Item& item = items[i];
+        try {
+          (*out)[i - begin] =
+              internal::BuildDocument(builders[t].get(), *item.publisher, *item.record);
+        } catch (const Xapian::Error& e) {
+          (*out)[i - begin] = FromXapian(e, "indexing " + item.record->Id());
+        } catch (const std::exception& e) {
+          (*out)[i - begin] = Status::Internal("indexing " + item.record->Id() + ": " + e.what());
+        }
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) {
+      try {
+        helpers.emplace_back(share, t);
+      } catch (const std::system_error&) {
+        share(t);  // no thread to be had: do that share here
+      }
+    }
+    share(0);
+    for (std::thread& helper : helpers) helper.join();
+  }
+
+  Status ReplaceMany(const std::vector<Index::Item>& items) {
+    IPDX_RETURN_IF_ERROR(RequireWritable());
+    while (builders.size() < BuildThreads()) {
+      IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Analyzer> builder, Analyzer::Create());
+      builders.push_back(std::move(builder));
+    }
+    // Chunks small enough that the documents built ahead stay a few MB; the next chunk is built
+    // in the background while this thread adds the current one.
+    constexpr size_t kChunk = 32;
+    using Built = std::vector<Result<internal::BuiltDocument>>;
+    Built current;
+    Built next;
+    BuildRange(items, 0, std::min(kChunk, items.size()), &current);
+    for (size_t begin = 0; begin < items.size(); begin += kChunk) {
+      const size_t end = std::min(begin + kChunk, items.size());
+      std::future<void> ahead;
+      if (end < items.size()) {
+        const size_t next_end = std::min(end + kChunk, items.size());
+        try {
+          ahead = std::async(std::launch::async,
+                             [&, end, next_end] { BuildRange(items, end, next_end, &next); });
+        } catch (const std::system_error&) {
+          BuildRange(items, end, next_end, &next);  // no thread: build it before adding
+        }
+      }
+      Status status;
+      for (size_t i = begin; i < end && status.ok(); ++i) {
+        Result<internal::BuiltDocument>& built = current[i - begin];
+        status = built.ok() ? Insert(std::move(built).value(), *items[i].publisher,
+                                     *items[i].record, /*replace=*/true)
+                            : built.status();
+      }
+      if (ahead.valid()) ahead.get();  // BuildRange does not throw
+      if (!status.ok()) return status;
+      std::swap(current, next);
+    }
+    return Status::Ok();
   }
 
   struct Prepared {
@@ -366,16 +455,26 @@ Result<std::unique_ptr<Index>> Index::Rebuild(const std::string& path, const Rec
     Options build_options = options;
     build_options.create_if_missing = true;
     IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, Open(fresh, build_options));
-    std::string publisher;
-    model::Record record;
+    // Records are taken in groups so their text analysis runs in parallel (ReplaceMany).
+    constexpr size_t kGroup = 256;
+    std::vector<std::pair<std::string, model::Record>> group(kGroup);
+    std::vector<Item> items;
     uint64_t pending = 0;
-    while (true) {
-      IPDX_ASSIGN_OR_RETURN(bool more, source(&publisher, &record));
-      if (!more) break;
-      IPDX_RETURN_IF_ERROR(index->Replace(publisher, record).WithContext("rebuild"));
+    bool more = true;
+    while (more) {
+      size_t n = 0;
+      while (n < kGroup) {
+        IPDX_ASSIGN_OR_RETURN(more, source(&group[n].first, &group[n].second));
+        if (!more) break;
+        ++n;
+      }
+      items.clear();
+      for (size_t i = 0; i < n; ++i) items.push_back({&group[i].first, &group[i].second});
+      IPDX_RETURN_IF_ERROR(index->ReplaceMany(items).WithContext("rebuild"));
       // Bounded memory: the folder only becomes the index after the final commit and the swap,
       // so intermediate commits are invisible to users.
-      if (++pending >= 10000) {
+      pending += n;
+      if (pending >= kRebuildCommitEvery) {
         IPDX_RETURN_IF_ERROR(index->Commit(""));
         pending = 0;
       }
@@ -400,6 +499,8 @@ Status Index::Add(const std::string& publisher, const model::Record& record) {
 Status Index::Replace(const std::string& publisher, const model::Record& record) {
   return impl_->Put(publisher, record, true);
 }
+
+Status Index::ReplaceMany(const std::vector<Item>& items) { return impl_->ReplaceMany(items); }
 
 Status Index::Delete(const std::string& publisher, const std::string& id) {
   IPDX_RETURN_IF_ERROR(impl_->RequireWritable());

@@ -569,6 +569,72 @@ TEST_F(IndexTest, RebuildReplacesTheIndex) {
   EXPECT_TRUE((*reopened)->Verify("seq-20", 3).ok());
 }
 
+// ReplaceMany (parallel text analysis, chunked) must index exactly what Replace does, in order.
+TEST_F(IndexTest, ReplaceManyIndexesWhatReplaceDoes) {
+  // 100 copies across several chunks: the corpus under new numbers, some ids twice (the later
+  // version wins in both paths).
+  std::vector<std::pair<std::string, model::Record>> copies;
+  for (int i = 0; i < 100; ++i) {
+    const int base = i % 90;  // 90..99 are new versions of 0..9
+    model::Record r = Corpus()[base % Corpus().size()];
+    r.number = std::to_string(5000000 + base);
+    if (i >= 90) r.titles.push_back({"en", "Revised title number " + std::to_string(i)});
+    copies.emplace_back(r.office, std::move(r));
+  }
+  auto open_fresh = [&](const std::string& name, size_t threads) {
+    Index::Options options;
+    options.build_threads = threads;
+    auto opened = Index::Open((dir_ / name).string(), options);
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return std::move(opened).value();
+  };
+  std::unique_ptr<Index> one_by_one = open_fresh("serial", 1);
+  for (const auto& [publisher, record] : copies) {
+    ASSERT_TRUE(one_by_one->Replace(publisher, record).ok());
+  }
+  ASSERT_TRUE(one_by_one->Commit("m").ok());
+  for (size_t threads : {1, 3}) {
+    std::unique_ptr<Index> many = open_fresh("many" + std::to_string(threads), threads);
+    std::vector<Index::Item> items;
+    for (const auto& [publisher, record] : copies) items.push_back({&publisher, &record});
+    ASSERT_TRUE(many->ReplaceMany(items).ok());
+    ASSERT_TRUE(many->Commit("m").ok());
+    EXPECT_EQ(*many->DocumentCount(), 90u);
+    EXPECT_EQ(*many->Languages(), *one_by_one->Languages());
+    for (const char* query : {"motor", "ti:revised", "\"electric motor\"", "moteur", "显示",
+                              "cooling NEAR/3 oil", "pa:acme", "ipc:H02K AND pd>=2016"}) {
+      SearchRequest request;
+      request.query = query;
+      request.limit = 100;
+      auto a = one_by_one->Search(request);
+      auto b = many->Search(request);
+      ASSERT_TRUE(a.ok() && b.ok()) << query;
+      EXPECT_GT(a->total, 0u) << query;
+      ASSERT_EQ(a->hits.size(), b->hits.size()) << query;
+      for (size_t i = 0; i < a->hits.size(); ++i) {
+        EXPECT_EQ(a->hits[i].id, b->hits[i].id) << query;
+        EXPECT_DOUBLE_EQ(a->hits[i].score, b->hits[i].score) << query;
+        EXPECT_EQ(a->hits[i].title, b->hits[i].title) << query;
+      }
+    }
+  }
+}
+
+TEST_F(IndexTest, ReplaceManyStopsAtTheFirstBadItem) {
+  std::vector<std::pair<std::string, model::Record>> copies;
+  for (int i = 0; i < 70; ++i) {
+    model::Record r = Corpus()[0];
+    r.number = std::to_string(7000000 + i);
+    copies.emplace_back(i == 40 ? "usa" : "US", std::move(r));
+  }
+  std::vector<Index::Item> items;
+  for (const auto& [publisher, record] : copies) items.push_back({&publisher, &record});
+  const uint64_t before = *index_->DocumentCount();
+  EXPECT_EQ(index_->ReplaceMany(items).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(index_->Commit("seq-10").ok());
+  EXPECT_EQ(*index_->DocumentCount(), before + 40);
+}
+
 TEST_F(IndexTest, RecordsWithoutIdentityAreRejected) {
   model::Record empty;
   EXPECT_EQ(index_->Add("US", empty).code(), StatusCode::kInvalidArgument);

@@ -20,6 +20,8 @@
 // Threads: an Index is externally synchronised (one thread at a time). For concurrent searches
 // open one read-only Index per thread; a read-only Index sees the commits of the writer on its next
 // search. Only one writable Index can be open on a folder at a time (Unavailable otherwise).
+// ReplaceMany and Rebuild run text analysis on short-lived threads of their own (joined before
+// they return); every Xapian write stays on the calling thread.
 //
 // Errors: Xapian exceptions never leave this module. Corruption for a damaged index, Unavailable
 // for a lock held by another writer, NotFound for a missing index opened without create,
@@ -152,6 +154,16 @@ class Index {
     bool read_only = false;
     bool create_if_missing = true;  // ignored when read_only
     size_t wildcard_limit = 1000;   // most words one truncation may expand to
+    // Threads that analyse text for ReplaceMany and Rebuild while the calling thread adds the
+    // built documents (0: one less than the hardware threads, at least 1, at most 4; 1 still
+    // overlaps analysis with adding).
+    size_t build_threads = 0;
+  };
+
+  // One copy for ReplaceMany; both pointers are borrowed for the call.
+  struct Item {
+    const std::string* publisher = nullptr;
+    const model::Record* record = nullptr;
   };
 
   // Opens the index folder `path` (created if missing and allowed). A new index has state
@@ -177,6 +189,11 @@ class Index {
   // a read-only index; InvalidArgument when the record has no office or number.
   Status Add(const std::string& publisher, const model::Record& record);
   Status Replace(const std::string& publisher, const model::Record& record);
+  // Replace for every item, in order, with the same result as calling Replace for each. Text
+  // analysis (most of the cost of indexing) runs on Options::build_threads background threads,
+  // overlapped with the adding, which stays on the calling thread. Stops at the first error;
+  // the items before it are added (uncommitted, like Replace).
+  Status ReplaceMany(const std::vector<Item>& items);
   // NotFound when the copy is not indexed.
   Status Delete(const std::string& publisher, const std::string& id);
   // Makes the pending changes durable together with the state {format, document count, mark}.

@@ -52,8 +52,8 @@ Result<std::string> CurrentVersion(const Node& node) {
   return version;
 }
 
-Result<std::unique_ptr<classify::Classifier>> LoadCurrent(const Node& node) {
-  IPDX_ASSIGN_OR_RETURN(std::string version, CurrentVersion(node));
+Result<std::unique_ptr<classify::Classifier>> LoadVersion(const Node& node,
+                                                          const std::string& version) {
   Result<std::unique_ptr<classify::Classifier>> c =
       classify::Classifier::Load((ModelsDir(node) / version).string());
   if (!c.ok() && c.status().code() == StatusCode::kNotFound) {
@@ -61,6 +61,29 @@ Result<std::unique_ptr<classify::Classifier>> LoadCurrent(const Node& node) {
                               ModelsDir(node).string() + "; train again");
   }
   return c;
+}
+
+// The current model, from the node's slot: loaded on first use and again whenever CURRENT names
+// another version (a training run by this or another process). Loading a model (fastText matrices,
+// the kNN index, the label table) costs far more than a suggestion, so it is never done per call.
+Result<classify::Classifier*> CurrentModel(Node& node) {
+  IPDX_ASSIGN_OR_RETURN(std::string version, CurrentVersion(node));
+  // The manifest's modification time tells a folder of the same name trained again (after the
+  // models folder was deleted) from the one loaded.
+  std::error_code ec;
+  const fs::file_time_type written =
+      fs::last_write_time(ModelsDir(node) / version / "manifest.tsv", ec);
+  const int64_t written_ns = ec ? -1 : static_cast<int64_t>(written.time_since_epoch().count());
+  ClassifierSlot& slot = node.classifier_slot();
+  if (slot.classifier == nullptr || slot.version != version ||
+      slot.manifest_written != written_ns) {
+    slot.classifier.reset();
+    slot.version.clear();
+    IPDX_ASSIGN_OR_RETURN(slot.classifier, LoadVersion(node, version));
+    slot.version = version;
+    slot.manifest_written = written_ns;
+  }
+  return slot.classifier.get();
 }
 
 // "v1", "v2", ...: one more than the highest existing version.
@@ -251,12 +274,12 @@ Result<ClassifierTrainReport> TrainClassifier(Node& node, const ClassifierTrainO
 }
 
 Result<classify::Manifest> CurrentClassifier(Node& node) {
-  IPDX_ASSIGN_OR_RETURN(std::unique_ptr<classify::Classifier> c, LoadCurrent(node));
+  IPDX_ASSIGN_OR_RETURN(classify::Classifier * c, CurrentModel(node));
   return c->manifest();
 }
 
 Result<classify::Evaluation> EvaluateClassifier(Node& node) {
-  IPDX_ASSIGN_OR_RETURN(std::unique_ptr<classify::Classifier> c, LoadCurrent(node));
+  IPDX_ASSIGN_OR_RETURN(classify::Classifier * c, CurrentModel(node));
   return classify::Evaluate(*c);
 }
 
@@ -294,7 +317,7 @@ Result<SuggestResponse> Suggest(Node& node, const SuggestRequest& request) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("nothing to classify: give a record id, a text or a file");
   }
-  IPDX_ASSIGN_OR_RETURN(std::unique_ptr<classify::Classifier> c, LoadCurrent(node));
+  IPDX_ASSIGN_OR_RETURN(classify::Classifier * c, CurrentModel(node));
   response.model_version = c->manifest().version;
   response.level = c->manifest().level;
   IPDX_ASSIGN_OR_RETURN(classify::Rankings r, c->Rank(text, std::max<size_t>(request.limit, 50),
@@ -330,7 +353,7 @@ Result<store::DecisionRow> Decide(Node& node, const DecisionInput& input) {
   row.decision = input.accept ? "accept" : "reject";
   row.by = input.by;
   // The suggestion decided on, when a model is trained and suggests the symbol.
-  if (Result<std::unique_ptr<classify::Classifier>> c = LoadCurrent(node); c.ok()) {
+  if (Result<classify::Classifier*> c = CurrentModel(node); c.ok()) {
     row.model_version = (*c)->manifest().version;
     const std::string label = classify::Truncate(symbol, (*c)->manifest().level);
     Result<classify::Rankings> r = (*c)->Rank(classify::ExampleText(record), 1000, row.id);

@@ -6,7 +6,9 @@
 // HOME/models/CURRENT names the one in use. Training writes a new version next to the old ones
 // (HOME/models/.tmp-<version> renamed when complete) and switches CURRENT only when it succeeded,
 // so a failed or killed training leaves the current model in use. Each suggestion names the model
-// version that made it.
+// version that made it. The current model stays loaded in the Node (ClassifierSlot in service.h):
+// the first use loads it, and every later call only reads CURRENT (and the manifest's time) to
+// load it again when another version became current.
 //
 // Examiners decide on suggestions: each decision (accept or reject a symbol for a record, with
 // the examiner's name) is appended to the store's classification_decisions table; the next

@@ -252,5 +252,44 @@ TEST_F(ClassifyServiceTest, DecisionsAreRecordedAndUsedByTheNextTraining) {
   EXPECT_EQ(CurrentClassifier(*node_)->version, "v2");
 }
 
+// The current model is loaded once into the Node and reloaded only when CURRENT names another
+// version, also when another Node (another process) trained it.
+TEST_F(ClassifyServiceTest, TheCurrentModelStaysLoadedUntilAnotherVersionIsCurrent) {
+  PutDebugRecords();
+  ASSERT_TRUE(TrainClassifier(*node_, Options()).ok());
+  SuggestRequest request;
+  request.text = "A shoe sole with a cushioning insert of foamed polymer.";
+  auto first = Suggest(*node_, request);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->model_version, "v1");
+  const classify::Classifier* loaded = node_->classifier_slot().classifier.get();
+  ASSERT_NE(loaded, nullptr);
+  auto again = Suggest(*node_, request);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(node_->classifier_slot().classifier.get(), loaded) << "reloaded for a suggestion";
+  ASSERT_EQ(again->suggestions.size(), first->suggestions.size());
+  for (size_t i = 0; i < first->suggestions.size(); ++i) {
+    EXPECT_EQ(again->suggestions[i].symbol, first->suggestions[i].symbol);
+    EXPECT_EQ(again->suggestions[i].score, first->suggestions[i].score);
+  }
+
+  {
+    auto other = Node::Open(home_);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE(TrainClassifier(**other, Options()).ok());
+  }
+  auto second = Suggest(*node_, request);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->model_version, "v2");
+  EXPECT_EQ(node_->classifier_slot().version, "v2");
+
+  { std::ofstream(fs::path(home_) / "models" / "CURRENT", std::ios::trunc) << "v1\n"; }
+  EXPECT_EQ(Suggest(*node_, request)->model_version, "v1");
+  EXPECT_EQ(CurrentClassifier(*node_)->version, "v1");
+
+  fs::remove_all(fs::path(home_) / "models");
+  EXPECT_EQ(Suggest(*node_, request).status().code(), StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace ipdx::service

@@ -192,6 +192,30 @@ Result<ledger::VerifiedReceipt> VerifyReceiptJson(std::string_view receipt_json,
   return ledger::VerifyReceipt(receipt, trusted);
 }
 
+Result<std::vector<ledger::VerifierKey>> CheckWitnesses(
+    std::string_view signed_checkpoint, std::span<const ledger::VerifierKey> witnesses,
+    size_t min_witnesses) {
+  for (const ledger::VerifierKey& k : witnesses) {
+    if (k.type() != ledger::KeyType::kCosignatureV1) {
+      return Status::InvalidArgument("witness key " + k.ToString() +
+                                     " is not a cosignature/v1 key");
+    }
+  }
+  if (min_witnesses > witnesses.size()) {
+    return Status::InvalidArgument("cannot require " + std::to_string(min_witnesses) +
+                                   " witnesses with " + std::to_string(witnesses.size()) +
+                                   " witness keys");
+  }
+  IPDX_ASSIGN_OR_RETURN(std::vector<ledger::VerifierKey> verified,
+                        ledger::VerifiedWitnesses(signed_checkpoint, witnesses));
+  if (verified.size() < min_witnesses) {
+    return Status::PermissionDenied(std::to_string(verified.size()) + " of the required " +
+                                    std::to_string(min_witnesses) +
+                                    " witnesses cosigned the checkpoint");
+  }
+  return verified;
+}
+
 Result<RecordVerification> VerifyRecord(Node& node, const std::string& id,
                                         std::optional<int> version) {
   RecordVerification out;

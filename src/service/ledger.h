@@ -76,6 +76,15 @@ Result<std::vector<ledger::VerifierKey>> ParseTrustedKeys(std::string_view text)
 Result<ledger::VerifiedReceipt> VerifyReceiptJson(std::string_view receipt_json,
                                                   std::span<const ledger::VerifierKey> trusted);
 
+// k-of-n witnessing (docs/formats/exchange.md §5): OK when at least `min_witnesses` of the
+// cosignature/v1 keys in `witnesses` cosigned the signed checkpoint note (each key counts once;
+// the log's own signature is checked elsewhere). PermissionDenied naming how many did otherwise;
+// InvalidArgument when min_witnesses exceeds the number of keys given or a key is not a witness
+// key. Returns the keys whose cosignatures verified.
+Result<std::vector<ledger::VerifierKey>> CheckWitnesses(
+    std::string_view signed_checkpoint, std::span<const ledger::VerifierKey> witnesses,
+    size_t min_witnesses);
+
 struct RecordVerification {
   ledger::Receipt receipt;
   ledger::VerifiedReceipt verified;

@@ -24,6 +24,9 @@ constexpr const char* kStoreFile = "ipdx.db";
 constexpr const char* kKeyDir = "keys";
 constexpr const char* kPrivateKeyFile = "node.key";
 constexpr const char* kPublicKeyFile = "node.pub";
+// The witness key (docs/formats/exchange.md §5): cosigns peers' checkpoints.
+constexpr const char* kWitnessKeyFile = "witness.key";
+constexpr const char* kWitnessPubFile = "witness.pub";
 
 // A node runs for an office that exists today: former codes (SU, DD, YU ...) stay valid in data
 // but cannot publish new records.
@@ -133,6 +136,36 @@ Result<ledger::SignerKey> LoadOrCreateLogKey(const fs::path& dir, const std::str
   return key;
 }
 
+// Loads HOME/keys/witness.key, creating it when missing: unlike the log key, a lost witness key
+// invalidates nothing already signed; peers pin the new one when they re-add the node.
+Result<ledger::SignerKey> LoadOrCreateWitnessKey(const fs::path& dir, const std::string& origin) {
+  const fs::path key_dir = dir / kKeyDir;
+  const fs::path key_path = key_dir / kWitnessKeyFile;
+  const fs::path pub_path = key_dir / kWitnessPubFile;
+  std::error_code ec;
+  if (fs::exists(key_path, ec)) {
+    IPDX_ASSIGN_OR_RETURN(ledger::SignerKey key, ledger::ReadPrivateKeyFile(key_path.string()));
+    if (key.type() != ledger::KeyType::kCosignatureV1) {
+      return Status::FailedPrecondition(key_path.string() +
+                                        " is not a cosignature/v1 (witness) key");
+    }
+    if (!fs::exists(pub_path, ec)) {
+      IPDX_RETURN_IF_ERROR(
+          internal::WriteFileAtomic(pub_path.string(), key.verifier().ToString() + "\n"));
+    }
+    return key;
+  }
+  fs::create_directories(key_dir, ec);
+  if (ec) return Status::IOError("cannot create " + key_dir.string() + ": " + ec.message());
+  IPDX_ASSIGN_OR_RETURN(
+      ledger::SignerKey key,
+      ledger::SignerKey::Generate(origin + "/witness", ledger::KeyType::kCosignatureV1));
+  IPDX_RETURN_IF_ERROR(ledger::WritePrivateKeyFile(key_path.string(), key));
+  IPDX_RETURN_IF_ERROR(
+      internal::WriteFileAtomic(pub_path.string(), key.verifier().ToString() + "\n"));
+  return key;
+}
+
 }  // namespace
 
 Status Node::Init(const std::string& home, const NodeConfig& config) {
@@ -169,6 +202,7 @@ Status Node::Init(const std::string& home, const NodeConfig& config) {
                           store::Store::OpenSqlite((dir / kStoreFile).string()));
     IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(office));
     IPDX_RETURN_IF_ERROR(LoadOrCreateLogKey(dir, origin, *store).status());
+    IPDX_RETURN_IF_ERROR(LoadOrCreateWitnessKey(dir, origin).status());
   }
   std::string toml =
       "# ipdx node configuration (docs/formats/store.md)\n"
@@ -204,7 +238,10 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home) {
   IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(config.office).WithContext(config_path.string()));
   IPDX_ASSIGN_OR_RETURN(ledger::SignerKey key, LoadOrCreateLogKey(dir, config.log_origin, *store));
   auto node = std::make_unique<Node>(Key{}, home, std::move(config), std::move(store));
+  IPDX_ASSIGN_OR_RETURN(ledger::SignerKey witness,
+                        LoadOrCreateWitnessKey(dir, node->config_.log_origin));
   node->log_key_ = std::move(key);
+  node->witness_key_ = std::move(witness);
   return node;
 }
 

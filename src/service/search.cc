@@ -67,11 +67,15 @@ Result<uint64_t> AddSince(Node& node, uint64_t from, uint64_t* indexed) {
     IPDX_ASSIGN_OR_RETURN(std::vector<store::CopyChange> changes,
                           node.store().ListCurrentSince(sequence, kPage));
     if (changes.empty()) break;
+    std::vector<search::Index::Item> items;
+    items.reserve(changes.size());
     for (const store::CopyChange& change : changes) {
-      IPDX_RETURN_IF_ERROR(slot.index->Replace(change.publisher, change.record));
-      sequence = change.sequence;
-      ++*indexed;
+      items.push_back({&change.publisher, &change.record});
     }
+    // Text analysis in parallel, the Xapian writes in order on this thread.
+    IPDX_RETURN_IF_ERROR(slot.index->ReplaceMany(items));
+    sequence = changes.back().sequence;
+    *indexed += changes.size();
   }
   return sequence;
 }
@@ -375,6 +379,80 @@ void FinishIndexing(Node& node, IngestSummary* summary) {
     if (!status.ok()) return NoteIndexProblem(node, status, summary);
   }
   CloseIndex(slot);  // release the writer for other processes
+}
+
+// ---- searches on read-only handles ------------------------------------------------------------
+
+Result<std::optional<VerifiedIndex>> VerifiedIndexState(Node& node,
+                                                        std::vector<IndexNotice>* notices) {
+  std::vector<IndexNotice> seen;
+  IPDX_ASSIGN_OR_RETURN(search::Index * index, EnsureIndex(node, &seen));
+  bool stale = false;
+  for (IndexNotice& n : seen) {
+    stale = stale || n.action == IndexNotice::Action::kStale;
+    notices->push_back(std::move(n));
+  }
+  const SearchIndexSlot& slot = node.search_index_slot();
+  if (stale || !slot.verified) return std::optional<VerifiedIndex>();
+  IPDX_ASSIGN_OR_RETURN(const uint64_t documents, index->DocumentCount());
+  return std::optional<VerifiedIndex>(VerifiedIndex{slot.sequence, documents});
+}
+
+namespace {
+
+// Whether `reader` may answer without the Node (search.h, SearchOnReader); OK or
+// FailedPrecondition (why), with a kStale notice in *notices when it is used while behind.
+Status CheckReader(search::Index& reader, const VerifiedIndex& verified, uint64_t store_sequence,
+                   bool allow_behind, std::vector<IndexNotice>* notices) {
+  IPDX_ASSIGN_OR_RETURN(const search::IndexState state, reader.State());
+  if (store_sequence == verified.sequence && state.mark == MarkFor(verified.sequence) &&
+      state.documents == verified.documents) {
+    return Status::Ok();  // the verified state, and the store has not moved since
+  }
+  const std::optional<uint64_t> sequence = ParseMark(state.mark);
+  if (!allow_behind || !sequence || *sequence < verified.sequence || *sequence > store_sequence) {
+    return Status::FailedPrecondition("the read-only index is not the verified one");
+  }
+  IPDX_ASSIGN_OR_RETURN(const uint64_t held, reader.DocumentCount());
+  if (held != state.documents) {
+    return Status::FailedPrecondition("the read-only index contradicts its own state");
+  }
+  if (*sequence < store_sequence) {
+    notices->push_back({IndexNotice::Action::kStale,
+                        "the search index is behind the store (index at change " +
+                            std::to_string(*sequence) + ", store at " +
+                            std::to_string(store_sequence) +
+                            ") while the node is writing (an ingest?): results may miss the "
+                            "newest records",
+                        0});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SearchResponse> SearchOnReader(search::Index& reader, const VerifiedIndex& verified,
+                                      uint64_t store_sequence, bool allow_behind,
+                                      const search::SearchRequest& request,
+                                      search::QueryError* error) {
+  IPDX_RETURN_IF_ERROR(search::ValidateQuery(request.query, error));
+  std::vector<IndexNotice> notices;
+  IPDX_RETURN_IF_ERROR(CheckReader(reader, verified, store_sequence, allow_behind, &notices));
+  IPDX_ASSIGN_OR_RETURN(search::SearchResult result, reader.Search(request, error));
+  return ToResponse(std::move(result), std::move(notices));
+}
+
+Result<SearchResponse> SimilarOnReader(search::Index& reader, const VerifiedIndex& verified,
+                                       uint64_t store_sequence, bool allow_behind,
+                                       const search::SimilarRequest& request,
+                                       search::QueryError* error) {
+  if (!request.restrict_query.empty()) {
+    IPDX_RETURN_IF_ERROR(search::ValidateQuery(request.restrict_query, error));
+  }
+  std::vector<IndexNotice> notices;
+  IPDX_RETURN_IF_ERROR(CheckReader(reader, verified, store_sequence, allow_behind, &notices));
+  IPDX_ASSIGN_OR_RETURN(search::SearchResult result, reader.Similar(request, error));
+  return ToResponse(std::move(result), std::move(notices));
 }
 
 }  // namespace ipdx::service

@@ -93,4 +93,46 @@ void IndexCommittedBatch(Node& node, IngestSummary* summary);
 void FinishIndexing(Node& node, IngestSummary* summary);
 inline constexpr uint64_t kIndexCommitEvery = 5000;
 
+// ---- searches on read-only handles, beside the Node (ipdx serve) -----------------------------
+//
+// Search and Similar above run on the Node, one thread at a time. A server that wants searches
+// to run in parallel opens more read-only search::Index handles on node.index_path() (one per
+// thread) and searches on one of them only when its committed state can be trusted without the
+// Node: it must be exactly the state the Node last verified in step with the store
+// (VerifiedIndexState), and the store must not have moved since. Otherwise the caller searches
+// on the Node (under its lock), which catches up, rebuilds and reports as above, and then takes
+// a new VerifiedIndexState. So the guarantee stays: an index behind or damaged is never used
+// silently.
+
+// The index state verified in step with the store: its store sequence and its copies.
+struct VerifiedIndex {
+  uint64_t sequence = 0;
+  uint64_t documents = 0;
+  bool operator==(const VerifiedIndex&) const = default;
+};
+
+// Brings the Node's index in step (as Search does first; notices are appended to *notices) and
+// returns the state it was verified at, or nullopt when it cannot be (behind while another
+// process holds the writer). The Node is externally synchronised, as for Search.
+Result<std::optional<VerifiedIndex>> VerifiedIndexState(Node& node,
+                                                        std::vector<IndexNotice>* notices);
+
+// Runs a search or similar-documents request on `reader` (read-only, owned by the calling thread)
+// when its committed state is `verified` and the store is at `store_sequence` ==
+// verified.sequence (response without notices). With `allow_behind`, a reader that is consistent
+// (its stored document count matches its documents), of this store and between
+// verified.sequence and `store_sequence` is also used, and the response carries a kStale notice
+// (the Node is busy writing: an ingest). FailedPrecondition (why) when the reader cannot be
+// trusted: search on the Node instead. InvalidArgument (and *error) for a bad query; NotFound for
+// a similar-document example not in the reader; Corruption and other errors of the reader as is.
+// Thread-safe for distinct readers.
+Result<SearchResponse> SearchOnReader(search::Index& reader, const VerifiedIndex& verified,
+                                      uint64_t store_sequence, bool allow_behind,
+                                      const search::SearchRequest& request,
+                                      search::QueryError* error = nullptr);
+Result<SearchResponse> SimilarOnReader(search::Index& reader, const VerifiedIndex& verified,
+                                       uint64_t store_sequence, bool allow_behind,
+                                       const search::SimilarRequest& request,
+                                       search::QueryError* error = nullptr);
+
 }  // namespace ipdx::service

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "classify/classify.h"
 #include "common/status.h"
 #include "ledger/ledger.h"
 #include "model/record.h"
@@ -31,6 +32,15 @@ struct SearchIndexSlot {
   uint64_t sequence = 0;    // store sequence the committed index reflects
   uint64_t pending = 0;     // documents added since the last index commit (writable only)
   uint64_t pending_to = 0;  // store sequence the pending documents reach
+};
+
+// The node's loaded classifier model (service/classify.h). Managed only by service/classify.cc;
+// kept in the Node so a long-lived process (ipdx serve) loads the model once, not per suggestion,
+// and loads it again when HOME/models/CURRENT names another version.
+struct ClassifierSlot {
+  std::unique_ptr<classify::Classifier> classifier;  // nullptr until first use
+  std::string version;                               // the version `classifier` is
+  int64_t manifest_written = 0;  // its manifest's modification time (file clock ticks)
 };
 
 struct NodeConfig {
@@ -61,9 +71,16 @@ class Node {
   // checkpoints (then the key must be restored: FailedPrecondition). Ledger use-cases:
   // service/ledger.h.
   const ledger::SignerKey& log_key() const { return log_key_; }
+  // The node's witness key (HOME/keys/witness.key, mode 0600; cosignature/v1, type 0x04, named
+  // "<log origin>/witness"), loaded by Open and created by Init, or by Open when missing (a
+  // witness key signs no log, so a new one loses nothing but the peers' pin of the old one).
+  // It cosigns peers' checkpoints after sync verified them (service/exchange.h).
+  const ledger::SignerKey& witness_key() const { return witness_key_; }
   // The search index folder (HOME/index) and its slot (service/search.h).
   std::string index_path() const { return home_ + "/index"; }
   SearchIndexSlot& search_index_slot() { return search_index_slot_; }
+  // The classifier model slot (service/classify.h).
+  ClassifierSlot& classifier_slot() { return classifier_slot_; }
 
  private:
   // Passkey: only Open can build a Node, yet std::make_unique can call the constructor.
@@ -80,7 +97,9 @@ class Node {
   NodeConfig config_;
   std::unique_ptr<store::Store> store_;
   ledger::SignerKey log_key_;          // set by Open
+  ledger::SignerKey witness_key_;      // set by Open
   SearchIndexSlot search_index_slot_;  // destroyed before the store
+  ClassifierSlot classifier_slot_;
 };
 
 // ---- ingest ----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 #include "store/sqlite_log.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -91,6 +93,19 @@ class SqliteLogStorage::Stmt {
   sqlite3_stmt* s_;
   int rc_ = SQLITE_OK;
 };
+
+SqliteLogStorage::SqliteLogStorage(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)) {
+  // Proofs and roots read O(log n) nodes scattered over the log_hashes b-tree. The store's 64 KiB
+  // pages (sqlite_store.cc) leave SQLite's default 2 MB page cache 31 pages, so at a million
+  // leaves nearly every node read copied a 64 KiB page from the OS with pread: 13,000 inclusion
+  // proofs per CPU second in bench/run-ledger, 52,000 with reads from a memory map (48,000 with a
+  // 256 MB page cache, which every connection would hold privately). The map is address space,
+  // not memory: pages are the OS page cache's, shared with every other connection. It is set on
+  // the store's connection, so record reads use it too; failing to set it only costs speed.
+  // Writes still go through the WAL, so durability is unchanged.
+  sqlite3_exec(db_, "PRAGMA mmap_size = 1073741824", nullptr, nullptr, nullptr);
+}
 
 SqliteLogStorage::~SqliteLogStorage() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
@@ -204,28 +219,108 @@ Result<std::vector<std::string>> SqliteLogStorage::ReadEntries(uint64_t start,
   return out;
 }
 
+namespace {
+// Nodes at this level and above are cached: 1/32 of the stored hashes (about 3 % of a million
+// leaves' 2 million rows fit in a few MB), yet two thirds of the nodes of a proof or root in a
+// tree of a million leaves, and every node that many proofs share.
+constexpr uint8_t kCachedLevel = 4;
+constexpr size_t kMaxCachedHashes = size_t{1} << 18;
+// level < 64 and, for level >= 6, index < 2^58.
+uint64_t CacheKey(const ledger::NodeId& id) { return uint64_t{id.level} << 58 | id.index; }
+}  // namespace
+
+Status SqliteLogStorage::RevalidateHashCache() const {
+  // PRAGMA data_version runs in a read transaction of its own, so it sees every commit by another
+  // connection up to now (a cheaper file-control read only sees those up to the last statement).
+  // This connection's own commits do not change it: they only add nodes, never cached before.
+  IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare("PRAGMA data_version"));
+  Stmt q(*this, s);
+  IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
+  const int64_t version = row ? q.ColInt(0) : -1;
+  if (version < 0 || version != hash_cache_data_version_) {
+    hash_cache_.clear();
+    hash_cache_data_version_ = version;
+  }
+  return Status::Ok();
+}
+
+bool SqliteLogStorage::CachedHash(const ledger::NodeId& id, ledger::Hash& out) const {
+  if (id.level < kCachedLevel) return false;
+  auto it = hash_cache_.find(CacheKey(id));
+  if (it == hash_cache_.end()) return false;
+  out = it->second;
+  return true;
+}
+
 Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashes(
     std::span<const ledger::NodeId> ids) const {
-  IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,
-                        Prepare("SELECT hash FROM log_hashes WHERE level = ?1 AND idx = ?2"));
-  std::vector<ledger::Hash> out;
-  out.reserve(ids.size());
-  for (const ledger::NodeId& id : ids) {
+  // A proof or root needs O(log n) nodes (about 25 at a million leaves). Read one statement a
+  // node, the statement overhead (step, reset, bindings) cost more than the b-tree seeks, so the
+  // nodes that are not cached are read up to kMaxBatch at a time by one UNION ALL of point
+  // lookups on the primary key, each row carrying its position. Upper nodes come from the cache
+  // (sqlite_log.h), used only outside transactions: inside one, nothing is cached or served from
+  // the cache, so appends and a rolled-back batch never meet it. Together, in bench/run-ledger
+  // (CPU time): inclusion proofs from 27,000/s to 107,000/s at 100,000 leaves; at a million
+  // leaves, with the memory map of the constructor, from 15,000/s to 58,000/s.
+  constexpr size_t kMaxBatch = 32;
+  // The statement text for each batch size, built once; the statement cache is keyed by these
+  // pointers.
+  static const std::array<std::string, kMaxBatch + 1> kSql = [] {
+    std::array<std::string, kMaxBatch + 1> sql;
+    for (size_t k = 1; k <= kMaxBatch; ++k) {
+      for (size_t i = 0; i < k; ++i) {
+        if (i > 0) sql[k] += " UNION ALL ";
+        sql[k] += "SELECT " + std::to_string(i) + ", hash FROM log_hashes WHERE level = ?" +
+                  std::to_string(2 * i + 1) + " AND idx = ?" + std::to_string(2 * i + 2);
+      }
+    }
+    return sql;
+  }();
+  const bool use_cache = sqlite3_get_autocommit(db_) != 0;
+  if (use_cache) IPDX_RETURN_IF_ERROR(RevalidateHashCache());
+  std::vector<ledger::Hash> out(ids.size());
+  std::vector<size_t> missing;  // positions in `ids` to read
+  missing.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!use_cache || !CachedHash(ids[i], out[i])) missing.push_back(i);
+  }
+  for (size_t start = 0; start < missing.size(); start += kMaxBatch) {
+    const size_t k = std::min(kMaxBatch, missing.size() - start);
+    IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(kSql[k].c_str()));
     Stmt q(*this, s);
-    q.Int(1, id.level).Int(2, static_cast<int64_t>(id.index));
-    IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
-    if (!row) {
-      return Status::NotFound("no stored hash for node (" + std::to_string(id.level) + ", " +
-                              std::to_string(id.index) + ")");
+    for (size_t i = 0; i < k; ++i) {
+      const ledger::NodeId& id = ids[missing[start + i]];
+      q.Int(static_cast<int>(2 * i + 1), id.level)
+          .Int(static_cast<int>(2 * i + 2), static_cast<int64_t>(id.index));
     }
-    const std::string h = q.ColText(0);
-    if (h.size() != 32) {
-      return Status::Corruption(path_ + ": stored hash of node (" + std::to_string(id.level) +
-                                ", " + std::to_string(id.index) + ") is not 32 bytes");
+    std::array<bool, kMaxBatch> seen{};
+    for (;;) {
+      IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
+      if (!row) break;
+      const int64_t pos = q.ColInt(0);
+      if (pos < 0 || static_cast<size_t>(pos) >= k)
+        return Status::Internal("log: bad row position");
+      const size_t at = missing[start + static_cast<size_t>(pos)];
+      const ledger::NodeId& id = ids[at];
+      const void* blob = sqlite3_column_blob(s, 1);
+      if (blob == nullptr || sqlite3_column_bytes(s, 1) != 32) {
+        return Status::Corruption(path_ + ": stored hash of node (" + std::to_string(id.level) +
+                                  ", " + std::to_string(id.index) + ") is not 32 bytes");
+      }
+      std::memcpy(out[at].data(), blob, 32);
+      seen[static_cast<size_t>(pos)] = true;
+      if (use_cache && id.level >= kCachedLevel) {
+        if (hash_cache_.size() >= kMaxCachedHashes) hash_cache_.clear();
+        hash_cache_.emplace(CacheKey(id), out[at]);
+      }
     }
-    ledger::Hash hash{};
-    std::copy(h.begin(), h.end(), hash.begin());
-    out.push_back(hash);
+    for (size_t i = 0; i < k; ++i) {
+      if (!seen[i]) {
+        const ledger::NodeId& id = ids[missing[start + i]];
+        return Status::NotFound("no stored hash for node (" + std::to_string(id.level) + ", " +
+                                std::to_string(id.index) + ")");
+      }
+    }
   }
   return out;
 }

@@ -22,7 +22,9 @@ namespace ipdx::store::internal {
 
 class SqliteLogStorage final : public ledger::LogStorage {
  public:
-  SqliteLogStorage(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // Also maps the database file into memory for reads (PRAGMA mmap_size, connection-wide; see
+  // sqlite_log.cc).
+  SqliteLogStorage(sqlite3* db, std::string path);
   ~SqliteLogStorage() override;
   SqliteLogStorage(const SqliteLogStorage&) = delete;
   SqliteLogStorage& operator=(const SqliteLogStorage&) = delete;
@@ -58,9 +60,20 @@ class SqliteLogStorage final : public ledger::LogStorage {
   Status Exec(const char* sql) const;
   Status Fail(int rc, std::string_view what) const;
 
+  // Hashes of committed upper nodes (see ReadHashes in sqlite_log.cc).
+  bool CachedHash(const ledger::NodeId& id, ledger::Hash& out) const;
+  Status RevalidateHashCache() const;
+
   sqlite3* db_;
   std::string path_;
   mutable std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  // Committed complete-subtree hashes at level >= kCachedLevel (4), key level << 58 | index. Filled
+  // only from reads outside any transaction (so nothing that a rollback can undo is kept) and
+  // cleared when another connection commits (PRAGMA data_version) and when full; never written
+  // from AppendLeaf. Stored nodes never change in a correct log; the clearing keeps a
+  // database edited behind ipdx's back from being hidden by the cache.
+  mutable std::unordered_map<uint64_t, ledger::Hash> hash_cache_;
+  mutable int64_t hash_cache_data_version_ = -1;
 };
 
 }  // namespace ipdx::store::internal

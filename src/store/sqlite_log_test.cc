@@ -250,6 +250,55 @@ TEST_F(SqliteLogTest, CheckpointsAreKeptWithTheirCosignatures) {
       ledger::CheckIntegrity(again->Log(), std::vector<ledger::VerifierKey>{key->verifier()}).ok());
 }
 
+// The log storage caches committed upper hashes (sqlite_log.h). The cache must never outlive a
+// rollback or hide a stored hash edited behind the store's back.
+TEST_F(SqliteLogTest, CachedUpperHashesNeverHideARollbackOrAnEditBehindTheStoresBack) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ledger::MemoryLogStorage mem;
+  auto put = [&](int first, int count) {
+    for (int i = first; i < first + count; ++i) {
+      model::Record r = MakeRecord(std::to_string(i));
+      ASSERT_TRUE(store->PutRecord("US", &r).ok());
+    }
+  };
+  ASSERT_TRUE(store->Begin().ok());
+  put(7000000, 64);
+  ASSERT_TRUE(store->Commit().ok());
+  const std::vector<ledger::NodeId> upper{{4, 0}, {4, 3}, {5, 1}, {6, 0}};
+  auto before = store->Log().ReadHashes(upper);  // outside a transaction: cached
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+
+  // A batch that rolls back after its reads never leaves a cached hash behind: the nodes of
+  // leaves 64..127 are then written again from other entries.
+  ASSERT_TRUE(store->Begin().ok());
+  put(7100000, 64);
+  const std::vector<ledger::NodeId> rolled{{4, 4}, {6, 1}};
+  ASSERT_TRUE(store->Log().ReadHashes(rolled).ok());
+  ASSERT_TRUE(store->Rollback().ok());
+  ASSERT_TRUE(store->Begin().ok());
+  put(7200000, 64);
+  ASSERT_TRUE(store->Commit().ok());
+  auto entries = store->Log().ReadEntries(0, 1000);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 128u);
+  for (const std::string& e : *entries) ASSERT_TRUE(ledger::Append(mem, e).ok());
+  EXPECT_EQ(*store->Log().ReadHashes(rolled), *mem.ReadHashes(rolled));
+  EXPECT_EQ(*ledger::TreeRoot(store->Log(), 128), *ledger::TreeRoot(mem, 128));
+  EXPECT_EQ(*store->Log().ReadHashes(upper), *before);
+
+  // Another connection rewrites a cached node: the same open store reads the new bytes, and the
+  // integrity check names the node.
+  RawExec("UPDATE log_hashes SET hash = zeroblob(32) WHERE level = 4 AND idx = 3");
+  auto after = store->Log().ReadHashes(upper);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)[1], ledger::Hash{});
+  EXPECT_EQ((*after)[0], (*before)[0]);
+  Status st = ledger::CheckIntegrity(store->Log(), {});
+  EXPECT_EQ(st.code(), StatusCode::kCorruption);
+  EXPECT_NE(st.message().find("level 4, index 3"), std::string::npos) << st.message();
+}
+
 TEST_F(SqliteLogTest, RightsEventsAreLeavesAndListedFromTheLoggedBytes) {
   auto store = Open();
   ASSERT_TRUE(store);

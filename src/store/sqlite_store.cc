@@ -152,6 +152,47 @@ CREATE TABLE classification_decisions (
 );
 CREATE INDEX classification_decisions_by_id ON classification_decisions (id);
 )sql",
+    // 4 -> 5: exchange between offices (docs/formats/exchange.md): pinned peers with their sync
+    // state, the mirror of the entries received from each peer's log, evidence against peers.
+    R"sql(
+CREATE TABLE peers (
+  name            TEXT    PRIMARY KEY,
+  url             TEXT    NOT NULL,
+  office          TEXT    NOT NULL,
+  origin          TEXT    NOT NULL UNIQUE,
+  log_vkey        TEXT    NOT NULL UNIQUE,
+  witness_vkey    TEXT    NOT NULL,
+  added_at        TEXT    NOT NULL,
+  cursor          INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+  frontier        BLOB    NOT NULL DEFAULT x'',
+  checkpoint_size INTEGER NOT NULL DEFAULT 0 CHECK (checkpoint_size >= 0),
+  checkpoint      TEXT    NOT NULL DEFAULT '',
+  last_sync_at    TEXT    NOT NULL DEFAULT '',
+  last_error      TEXT    NOT NULL DEFAULT ''
+);
+CREATE TABLE peer_log (
+  origin         TEXT    NOT NULL,
+  leaf_index     INTEGER NOT NULL CHECK (leaf_index >= 0),
+  entry          BLOB    NOT NULL,
+  entry_type     INTEGER NOT NULL CHECK (entry_type IN (1, 2)),
+  publisher      TEXT    NOT NULL,
+  record_id      TEXT    NOT NULL,
+  record_version INTEGER NOT NULL,
+  PRIMARY KEY (origin, leaf_index)
+) WITHOUT ROWID;
+CREATE INDEX peer_log_events_by_id ON peer_log (record_id) WHERE entry_type = 2;
+CREATE TABLE evidence (
+  evidence_id       INTEGER PRIMARY KEY,
+  peer              TEXT    NOT NULL,
+  origin            TEXT    NOT NULL,
+  kind              TEXT    NOT NULL,
+  detected_at       TEXT    NOT NULL,
+  message           TEXT    NOT NULL,
+  checkpoint_before TEXT    NOT NULL,
+  checkpoint_after  TEXT    NOT NULL
+);
+CREATE INDEX evidence_by_peer ON evidence (peer);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
@@ -193,6 +234,10 @@ class Query {
     Check(sqlite3_bind_int64(stmt_, i, v));
     return *this;
   }
+  Query& BindBlob(int i, std::string_view v) {
+    Check(sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT));
+    return *this;
+  }
   Query& BindNull(int i) {
     Check(sqlite3_bind_null(stmt_, i));
     return *this;
@@ -212,6 +257,12 @@ class Query {
     return r.ok() ? Status::Ok() : r.status();
   }
 
+  std::string Blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    if (p == nullptr) return {};
+    return std::string(static_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     if (p == nullptr) return {};
@@ -267,10 +318,22 @@ class SqliteStore final : public Store {
   Result<uint64_t> AppendRightsEvent(const ledger::Entry& entry) override {
     return log_->AppendRightsEvent(entry);
   }
-  Result<std::vector<LoggedEvent>> ListRightsEvents(const std::string& id) override {
-    return log_->ListRightsEvents(id);
-  }
+  Result<std::vector<LoggedEvent>> ListRightsEvents(const std::string& id) override;
   Result<LogCounts> GetLogCounts() override { return log_->Counts(); }
+  Result<std::string> GetRecordJson(const std::string& publisher, const std::string& id,
+                                    int version) override;
+  Result<uint64_t> CountCopiesFrom(const std::string& publisher) override;
+  Status AddPeer(const PeerRow& peer) override;
+  Status UpdatePeer(const PeerRow& peer) override;
+  Status RemovePeer(const std::string& name) override;
+  Result<std::optional<PeerRow>> GetPeer(const std::string& name) override;
+  Result<std::vector<PeerRow>> ListPeers() override;
+  Result<bool> PutPeerEntry(const std::string& origin, uint64_t leaf_index,
+                            std::string_view entry) override;
+  Result<std::vector<std::string>> ReadPeerEntries(const std::string& origin, uint64_t start,
+                                                   uint64_t count) override;
+  Result<int64_t> PutEvidence(const EvidenceRow& evidence) override;
+  Result<std::vector<EvidenceRow>> ListEvidence(const std::string& peer) override;
 
  private:
   // A Query over the cached statement for `sql`, preparing it on first use.
@@ -872,6 +935,238 @@ Status SqliteStore::CheckIntegrity() {
     if (row) return Status::Corruption(path_ + ": " + c.what + ": " + q->Text(0));
   }
   return Status::Ok();
+}
+
+Result<std::vector<LoggedEvent>> SqliteStore::ListRightsEvents(const std::string& id) {
+  IPDX_ASSIGN_OR_RETURN(std::vector<LoggedEvent> out, log_->ListRightsEvents(id));
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT origin, leaf_index, entry FROM peer_log WHERE "
+                                        "record_id = ?1 AND entry_type = 2 ORDER BY origin, "
+                                        "leaf_index"));
+  q->Bind(1, id);
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    const auto leaf = static_cast<uint64_t>(q->Int(1));
+    auto entry = ledger::DecodeEntry(q->Blob(2));
+    if (!entry.ok()) {
+      return Status::Corruption(path_ + ": rights event at leaf " + std::to_string(leaf) +
+                                " of peer log " + q->Text(0) + ": " + entry.status().message());
+    }
+    out.push_back({leaf, std::move(entry).value()});
+  }
+  return out;
+}
+
+Result<std::string> SqliteStore::GetRecordJson(const std::string& publisher, const std::string& id,
+                                               int version) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT json FROM records WHERE publisher = ?1 AND id = ?2 "
+                                        "AND version = ?3"));
+  q->Bind(1, publisher).Bind(2, id).Bind(3, int64_t{version});
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) {
+    return Status::NotFound("no record " + id + " version " + std::to_string(version) +
+                            " from publisher " + publisher);
+  }
+  return q->Text(0);
+}
+
+Result<uint64_t> SqliteStore::CountCopiesFrom(const std::string& publisher) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT count(*) FROM current WHERE publisher = ?1"));
+  q->Bind(1, publisher);
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  return row ? static_cast<uint64_t>(q->Int(0)) : 0;
+}
+
+namespace {
+constexpr const char* kPeerColumns =
+    "name, url, office, origin, log_vkey, witness_vkey, added_at, cursor, frontier, "
+    "checkpoint_size, checkpoint, last_sync_at, last_error";
+
+PeerRow ReadPeerRow(const Query& q) {
+  PeerRow p;
+  p.name = q.Text(0);
+  p.url = q.Text(1);
+  p.office = q.Text(2);
+  p.origin = q.Text(3);
+  p.log_vkey = q.Text(4);
+  p.witness_vkey = q.Text(5);
+  p.added_at = q.Text(6);
+  p.cursor = static_cast<uint64_t>(q.Int(7));
+  p.frontier = q.Blob(8);
+  p.checkpoint_size = static_cast<uint64_t>(q.Int(9));
+  p.checkpoint = q.Text(10);
+  p.last_sync_at = q.Text(11);
+  p.last_error = q.Text(12);
+  return p;
+}
+}  // namespace
+
+Status SqliteStore::AddPeer(const PeerRow& peer) {
+  if (peer.name.empty() || peer.origin.empty() || peer.log_vkey.empty()) {
+    return Status::InvalidArgument("AddPeer: name, origin and log key are required");
+  }
+  {
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT name FROM peers WHERE name = ?1 OR origin = ?2 "
+                                          "OR log_vkey = ?3 LIMIT 1"));
+    q->Bind(1, peer.name).Bind(2, peer.origin).Bind(3, peer.log_vkey);
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (row) {
+      return Status::AlreadyExists("peer " + q->Text(0) + " already pins the name " + peer.name +
+                                   ", the origin " + peer.origin + " or its log key");
+    }
+  }
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("INSERT INTO peers (name, url, office, origin, log_vkey, witness_vkey, "
+                      "added_at, cursor, frontier, checkpoint_size, checkpoint, last_sync_at, "
+                      "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                      "?13)"));
+  q->Bind(1, peer.name)
+      .Bind(2, peer.url)
+      .Bind(3, peer.office)
+      .Bind(4, peer.origin)
+      .Bind(5, peer.log_vkey)
+      .Bind(6, peer.witness_vkey)
+      .Bind(7, peer.added_at.empty() ? NowUtcIso8601() : peer.added_at)
+      .Bind(8, static_cast<int64_t>(peer.cursor))
+      .BindBlob(9, peer.frontier)
+      .Bind(10, static_cast<int64_t>(peer.checkpoint_size))
+      .Bind(11, peer.checkpoint)
+      .Bind(12, peer.last_sync_at)
+      .Bind(13, peer.last_error);
+  return q->Run().WithContext("pinning peer " + peer.name);
+}
+
+Status SqliteStore::UpdatePeer(const PeerRow& peer) {
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("UPDATE peers SET cursor = ?2, frontier = ?3, checkpoint_size = ?4, "
+                      "checkpoint = ?5, last_sync_at = ?6, last_error = ?7 WHERE name = ?1"));
+  q->Bind(1, peer.name)
+      .Bind(2, static_cast<int64_t>(peer.cursor))
+      .BindBlob(3, peer.frontier)
+      .Bind(4, static_cast<int64_t>(peer.checkpoint_size))
+      .Bind(5, peer.checkpoint)
+      .Bind(6, peer.last_sync_at)
+      .Bind(7, peer.last_error);
+  IPDX_RETURN_IF_ERROR(q->Run());
+  if (sqlite3_changes(db_.get()) == 0) return Status::NotFound("no peer " + peer.name);
+  return Status::Ok();
+}
+
+Status SqliteStore::RemovePeer(const std::string& name) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("DELETE FROM peers WHERE name = ?1"));
+  q->Bind(1, name);
+  IPDX_RETURN_IF_ERROR(q->Run());
+  if (sqlite3_changes(db_.get()) == 0) return Status::NotFound("no peer " + name);
+  return Status::Ok();
+}
+
+Result<std::optional<PeerRow>> SqliteStore::GetPeer(const std::string& name) {
+  static const std::string sql =
+      std::string("SELECT ") + kPeerColumns + " FROM peers WHERE name = ?1";
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql.c_str()));
+  q->Bind(1, name);
+  IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+  if (!row) return std::optional<PeerRow>();
+  return std::optional<PeerRow>(ReadPeerRow(*q));
+}
+
+Result<std::vector<PeerRow>> SqliteStore::ListPeers() {
+  static const std::string sql =
+      std::string("SELECT ") + kPeerColumns + " FROM peers ORDER BY name";
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare(sql.c_str()));
+  std::vector<PeerRow> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back(ReadPeerRow(*q));
+  }
+  return out;
+}
+
+Result<bool> SqliteStore::PutPeerEntry(const std::string& origin, uint64_t leaf_index,
+                                       std::string_view entry) {
+  auto decoded = ledger::DecodeEntry(entry);
+  if (!decoded.ok()) {
+    return decoded.status().WithContext("mirroring leaf " + std::to_string(leaf_index) + " of " +
+                                        origin);
+  }
+  {
+    IPDX_ASSIGN_OR_RETURN(
+        auto q, Prepare("SELECT entry FROM peer_log WHERE origin = ?1 AND leaf_index = ?2"));
+    q->Bind(1, origin).Bind(2, static_cast<int64_t>(leaf_index));
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (row) {
+      if (q->Blob(0) == entry) return false;
+      return Status::Corruption("leaf " + std::to_string(leaf_index) + " of " + origin +
+                                " differs from the entry mirrored earlier");
+    }
+  }
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("INSERT INTO peer_log (origin, leaf_index, entry, entry_type, publisher, "
+                      "record_id, record_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  q->Bind(1, origin)
+      .Bind(2, static_cast<int64_t>(leaf_index))
+      .BindBlob(3, entry)
+      .Bind(4, static_cast<int64_t>(decoded->type))
+      .Bind(5, decoded->publisher)
+      .Bind(6, decoded->record_id)
+      .Bind(7, int64_t{decoded->record_version});
+  IPDX_RETURN_IF_ERROR(q->Run());
+  return true;
+}
+
+Result<std::vector<std::string>> SqliteStore::ReadPeerEntries(const std::string& origin,
+                                                              uint64_t start, uint64_t count) {
+  IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT leaf_index, entry FROM peer_log WHERE origin = ?1 "
+                                        "AND leaf_index >= ?2 ORDER BY leaf_index LIMIT ?3"));
+  q->Bind(1, origin).Bind(2, static_cast<int64_t>(start)).Bind(3, static_cast<int64_t>(count));
+  std::vector<std::string> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    if (static_cast<uint64_t>(q->Int(0)) != start + out.size()) break;
+    out.push_back(q->Blob(1));
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::PutEvidence(const EvidenceRow& e) {
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("INSERT INTO evidence (peer, origin, kind, detected_at, message, "
+                      "checkpoint_before, checkpoint_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  q->Bind(1, e.peer)
+      .Bind(2, e.origin)
+      .Bind(3, e.kind)
+      .Bind(4, e.detected_at.empty() ? NowUtcIso8601() : e.detected_at)
+      .Bind(5, e.message)
+      .Bind(6, e.checkpoint_before)
+      .Bind(7, e.checkpoint_after);
+  IPDX_RETURN_IF_ERROR(q->Run().WithContext("storing evidence against " + e.peer));
+  return sqlite3_last_insert_rowid(db_.get());
+}
+
+Result<std::vector<EvidenceRow>> SqliteStore::ListEvidence(const std::string& peer) {
+  IPDX_ASSIGN_OR_RETURN(
+      auto q, Prepare("SELECT evidence_id, peer, origin, kind, detected_at, message, "
+                      "checkpoint_before, checkpoint_after FROM evidence WHERE ?1 = '' OR peer = "
+                      "?1 ORDER BY evidence_id"));
+  q->Bind(1, peer);
+  std::vector<EvidenceRow> out;
+  for (;;) {
+    IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    EvidenceRow e;
+    e.evidence_id = q->Int(0);
+    e.peer = q->Text(1);
+    e.origin = q->Text(2);
+    e.kind = q->Text(3);
+    e.detected_at = q->Text(4);
+    e.message = q->Text(5);
+    e.checkpoint_before = q->Text(6);
+    e.checkpoint_after = q->Text(7);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -18,7 +19,7 @@
 namespace ipdx::store {
 
 // Schema version this binary creates and migrates to (docs/formats/store.md).
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 enum class PutOutcome { kNew, kUpdated, kUnchanged };
 
@@ -76,6 +77,37 @@ struct LogCounts {
   uint64_t record_versions = 0;  // record-version entries
   uint64_t rights_events = 0;    // rights-event entries
   uint64_t checkpoints = 0;      // signed checkpoints kept
+};
+
+// A pinned peer and the state of syncing from it (table peers, schema version 5;
+// docs/formats/exchange.md §3). The frontier is the Merkle compact range of the peer's leaves
+// [0, cursor): ledger::MerkleFrontier::ToBytes().
+struct PeerRow {
+  std::string name;  // local name, unique
+  std::string url;   // empty for bundle-only peers
+  std::string office;
+  std::string origin;  // unique: one peer per log
+  std::string log_vkey;
+  std::string witness_vkey;  // may be empty
+  std::string added_at;      // filled by AddPeer when empty
+  uint64_t cursor = 0;
+  std::string frontier;
+  uint64_t checkpoint_size = 0;  // the latest checkpoint verified from the peer
+  std::string checkpoint;        // its signed note ("" before the first sync)
+  std::string last_sync_at;
+  std::string last_error;
+};
+
+// A piece of evidence against a peer (table evidence): both checkpoints and what did not match.
+struct EvidenceRow {
+  int64_t evidence_id = 0;  // assigned by PutEvidence
+  std::string peer;
+  std::string origin;
+  std::string kind;         // "fork", "rollback", ... (service/exchange.h)
+  std::string detected_at;  // filled by PutEvidence when empty
+  std::string message;
+  std::string checkpoint_before;
+  std::string checkpoint_after;
 };
 
 class Store {
@@ -169,10 +201,44 @@ class Store {
   // Appends a rights-event entry (leaf and rights_events row, all or nothing); returns its leaf
   // index. InvalidArgument when the entry breaks a rule of docs/formats/ledger.md §1.
   virtual Result<uint64_t> AppendRightsEvent(const ledger::Entry& entry) = 0;
-  // Rights events of a publication id (every publisher), in log order, decoded from the logged
-  // bytes. Corruption when a logged event does not decode.
+  // Rights events of a publication id (every publisher), decoded from the logged bytes: the
+  // node's own in log order, then those received from peers (the peer-log mirror) by origin and
+  // leaf index (leaf_index is then the index in the peer's log). Corruption when a logged event
+  // does not decode.
   virtual Result<std::vector<LoggedEvent>> ListRightsEvents(const std::string& id) = 0;
   virtual Result<LogCounts> GetLogCounts() = 0;
+
+  // The stored JSON (codec::ToJson, compact) of one version of one publisher's copy, verbatim:
+  // what the change feed serves without re-encoding. NotFound when absent.
+  virtual Result<std::string> GetRecordJson(const std::string& publisher, const std::string& id,
+                                            int version) = 0;
+  // Current copies held from `publisher`.
+  virtual Result<uint64_t> CountCopiesFrom(const std::string& publisher) = 0;
+
+  // ---- exchange: pinned peers, their log mirror and evidence (schema version 5) ----
+  //
+  // AddPeer: AlreadyExists for a name, origin or log key already pinned. UpdatePeer writes the
+  // sync state (cursor, frontier, checkpoint_size, checkpoint, last_sync_at, last_error) of the
+  // named peer; NotFound for an unknown name. RemovePeer: NotFound for an unknown name; the
+  // records, the mirror and the evidence stay.
+  virtual Status AddPeer(const PeerRow& peer) = 0;
+  virtual Status UpdatePeer(const PeerRow& peer) = 0;
+  virtual Status RemovePeer(const std::string& name) = 0;
+  virtual Result<std::optional<PeerRow>> GetPeer(const std::string& name) = 0;
+  virtual Result<std::vector<PeerRow>> ListPeers() = 0;  // by name
+  // The peer-log mirror: the verbatim entries of a peer's log (keyed by origin and leaf index),
+  // kept so that received rights events are listed with the node's own (ListRightsEvents) and a
+  // re-sync of leaves already held is recognised. PutPeerEntry inserts; a leaf already mirrored
+  // with the same bytes is OK (returns false), with other bytes Corruption; InvalidArgument when
+  // the bytes do not decode. Returns true when inserted.
+  virtual Result<bool> PutPeerEntry(const std::string& origin, uint64_t leaf_index,
+                                    std::string_view entry) = 0;
+  // Mirrored entries [start, start + count) of `origin` by leaf index; a missing leaf ends the run.
+  virtual Result<std::vector<std::string>> ReadPeerEntries(const std::string& origin,
+                                                           uint64_t start, uint64_t count) = 0;
+  virtual Result<int64_t> PutEvidence(const EvidenceRow& evidence) = 0;
+  // Evidence against one peer (empty name: all), oldest first.
+  virtual Result<std::vector<EvidenceRow>> ListEvidence(const std::string& peer) = 0;
 };
 
 // ---- bearer tokens of the HTTP API (ipdx::api; table api_tokens, schema version 3) ----

@@ -1,0 +1,78 @@
+// SearchPool (search_pool.h). Opening a handle (Xapian tables, the ICU analyzer) costs
+// milliseconds, so handles are kept and reused; Xapian reopens a read-only handle on the
+// writer's newest commit at the start of each search.
+#include "api/search_pool.h"
+
+namespace ipdx::api {
+
+SearchPool::SearchPool(std::string index_path, size_t max_handles)
+    : path_(std::move(index_path)), max_handles_(max_handles == 0 ? 1 : max_handles) {}
+
+Result<SearchPool::Lease> SearchPool::Acquire() {
+  uint64_t generation = 0;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty() || open_ < max_handles_; });
+    if (!free_.empty()) {
+      std::unique_ptr<search::Index> index = std::move(free_.back());
+      free_.pop_back();
+      return Lease(this, std::move(index), generation_);
+    }
+    ++open_;  // reserved; opened outside the lock
+    generation = generation_;
+  }
+  search::Index::Options options;
+  options.read_only = true;
+  Result<std::unique_ptr<search::Index>> index = search::Index::Open(path_, options);
+  if (!index.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    return index.status();
+  }
+  return Lease(this, std::move(index).value(), generation);
+}
+
+void SearchPool::Release(std::unique_ptr<search::Index> index, uint64_t generation) {
+  {
+    std::lock_guard lock(mu_);
+    if (index != nullptr && generation == generation_) {
+      free_.push_back(std::move(index));
+    } else {
+      --open_;
+    }
+  }
+  index.reset();  // a dropped handle closes outside the lock
+  cv_.notify_one();
+}
+
+std::optional<service::VerifiedIndex> SearchPool::verified() const {
+  std::lock_guard lock(mu_);
+  return verified_;
+}
+
+void SearchPool::SetVerified(std::optional<service::VerifiedIndex> verified) {
+  std::lock_guard lock(mu_);
+  verified_ = verified;
+}
+
+void SearchPool::Invalidate() {
+  std::vector<std::unique_ptr<search::Index>> closing;
+  {
+    std::lock_guard lock(mu_);
+    ++generation_;
+    open_ -= free_.size();
+    closing.swap(free_);
+    verified_.reset();
+  }
+  cv_.notify_all();
+}
+
+size_t SearchPool::open_handles() const {
+  std::lock_guard lock(mu_);
+  return open_;
+}
+
+}  // namespace ipdx::api

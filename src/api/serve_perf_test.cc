@@ -1,0 +1,297 @@
+// Tests of the pieces that make `ipdx serve` fast without making it wrong: the access-log JSON
+// writer, the rendered-record cache (never stale), and searches in parallel on read-only index
+// handles (correct while an ingest runs; an index behind or damaged is still caught up or rebuilt
+// and reported). The server runs in-process on port 0 over a node with the bundled sample.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "api/api.h"
+#include "api/internal.h"
+#include "api/record_cache.h"
+#include "service/service.h"
+#include "store/store.h"
+
+namespace ipdx::api {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+const fs::path kSource = IPDX_SOURCE_DIR;
+
+TEST(AccessLogJson, EscapesLikeNlohmannAndReplacesBadUtf8) {
+  const std::vector<std::string> cases = {
+      "",
+      "/ipdx/v1/patents/US-1-B2",
+      "quote \" backslash \\ slash /",
+      "\n\r\t\b\f",
+      std::string("nul \0 x", 7),
+      "\x01\x1f\x7f",
+      "Gr\xc3\xbc\xc3\x9f \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+      "bad \xff byte",
+      "cut \xe6\x97",
+      "surrogate \xed\xa0\x80",
+      "overlong \xc0\xaf"};
+  for (const std::string& s : cases) {
+    std::string ours;
+    internal::AppendJsonString(&ours, s);
+    const std::string theirs = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+    EXPECT_EQ(ours, theirs) << "input: " << s;
+    EXPECT_EQ(Json::parse(ours).get<std::string>().size() > 0, !s.empty());
+  }
+}
+
+TEST(RecordCacheTest, ServesOnlyTheSequenceItWasRenderedAt) {
+  RecordCache cache(1 << 20);
+  auto entry = std::make_shared<RecordCache::Entry>(RecordCache::Entry{"{\"v\":1}", "\"a\""});
+  cache.Put("jUS-1-B2", 7, entry);
+  ASSERT_NE(cache.Find("jUS-1-B2", 7), nullptr);
+  EXPECT_EQ(cache.Find("jUS-1-B2", 7)->body, "{\"v\":1}");
+  EXPECT_EQ(cache.Find("jUS-1-B2", 8), nullptr) << "a write moved the store: never serve";
+  EXPECT_EQ(cache.Find("xUS-1-B2", 7), nullptr);
+  cache.Put("jUS-1-B2", 9, std::make_shared<RecordCache::Entry>(RecordCache::Entry{"v2", "\"b\""}));
+  cache.Put("jUS-1-B2", 8, entry);  // a slower request that read an older sequence
+  ASSERT_NE(cache.Find("jUS-1-B2", 9), nullptr);
+  EXPECT_EQ(cache.Find("jUS-1-B2", 9)->body, "v2");
+  EXPECT_EQ(cache.Find("jUS-1-B2", 8), nullptr);
+}
+
+TEST(RecordCacheTest, EvictsLeastRecentlyUsedWithinItsSize) {
+  RecordCache cache(64 * 1024);
+  const std::string body(4000, 'x');
+  for (int i = 0; i < 100; ++i) {
+    cache.Put("k" + std::to_string(i), 1,
+              std::make_shared<RecordCache::Entry>(RecordCache::Entry{body, "\"e\""}));
+    ASSERT_NE(cache.Find("k0", 1), nullptr) << "k0 is used all the time, so it stays";
+  }
+  EXPECT_LE(cache.bytes(), 64u * 1024);
+  EXPECT_EQ(cache.Find("k1", 1), nullptr);
+  EXPECT_NE(cache.Find("k99", 1), nullptr);
+  cache.Put("huge", 1,
+            std::make_shared<RecordCache::Entry>(RecordCache::Entry{std::string(20000, 'y'), ""}));
+  EXPECT_EQ(cache.Find("huge", 1), nullptr) << "entries over a quarter of the cache are not kept";
+}
+
+// A node with the sample, served in-process on port 0.
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ipdx-serve-perf-XXXXXX";
+    home_ = mkdtemp(tmpl);
+    ASSERT_TRUE(service::Node::Init(home_.string(), {.office = "US"}).ok());
+    auto node = service::Node::Open(home_.string());
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+    service::IngestOptions options;
+    options.paths = {(kSource / "data/sample/uspto/mpi-test-concatenated.xml").string()};
+    auto summary = service::Ingest(**node, options);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    ASSERT_GT(summary->accepted, 0u);
+  }
+  void Start() {
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.rate_limit = 0;
+    config.threads = 24;
+    auto server = Server::Create(home_.string(), config);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    auto url = server_->Bind();
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    port_ = std::stoi(url->substr(url->rfind(':') + 1));
+    runner_ = std::thread([this] { (void)server_->Run(); });
+  }
+  void TearDown() override {
+    if (server_ != nullptr) {
+      server_->Stop();
+      runner_.join();
+      server_.reset();
+    }
+    fs::remove_all(home_);
+  }
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(120, 0);
+    return c;
+  }
+  Json Search(const std::string& query) {
+    auto r = Client().Get("/ipdx/v1/patents/search?limit=100&q=" +
+                          httplib::detail::encode_query_param(query));
+    EXPECT_TRUE(r);
+    if (!r) return Json();
+    EXPECT_EQ(r->status, 200) << r->body;
+    return Json::parse(r->body);
+  }
+  static std::set<std::string> Ids(const Json& j) {
+    std::set<std::string> ids;
+    for (const auto& h : j["hits"]) ids.insert(h["id"].get<std::string>());
+    return ids;
+  }
+  static std::set<std::string> Actions(const Json& j) {
+    std::set<std::string> actions;
+    for (const auto& n : j["notices"]) actions.insert(n["action"].get<std::string>());
+    return actions;
+  }
+  // Stores a new version of `id` with `word` added to its title, straight into the store (as
+  // another process or a killed ingest would): the index does not know it.
+  void NewVersionBehindTheIndex(const std::string& id, const std::string& word) {
+    auto store = store::Store::OpenSqlite((home_ / "ipdx.db").string());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->SetLocalPublisher("US").ok());
+    auto rec = (*store)->GetRecord(id);
+    ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+    ASSERT_FALSE(rec->titles.empty());
+    rec->titles.front().text += " " + word;
+    ASSERT_TRUE((*store)->Begin().ok());
+    auto put = (*store)->PutRecord("US", &*rec);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    ASSERT_TRUE((*store)->Commit().ok());
+  }
+
+  fs::path home_;
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+  int port_ = 0;
+};
+
+TEST_F(ServeTest, CachedRecordIsNeverStale) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  auto c = Client();
+  auto first = c.Get("/ipdx/v1/patents/US-11147202-B2");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  auto again = c.Get("/ipdx/v1/patents/US11147202B2");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_EQ(again->get_header_value("ETag"), first->get_header_value("ETag"));
+  auto not_modified = c.Get("/ipdx/v1/patents/US-11147202-B2",
+                            {{"If-None-Match", first->get_header_value("ETag")}});
+  ASSERT_TRUE(not_modified);
+  EXPECT_EQ(not_modified->status, 304);
+  auto xml = c.Get("/ipdx/v1/patents/US-11147202-B2?format=st96");
+  ASSERT_TRUE(xml);
+  EXPECT_EQ(xml->get_header_value("Content-Type"), "application/xml");
+  EXPECT_NE(xml->get_header_value("ETag"), first->get_header_value("ETag"));
+
+  ASSERT_NO_FATAL_FAILURE(NewVersionBehindTheIndex("US-11147202-B2", "Quuxification"));
+  auto changed = c.Get("/ipdx/v1/patents/US-11147202-B2");
+  ASSERT_TRUE(changed);
+  ASSERT_EQ(changed->status, 200);
+  EXPECT_NE(changed->get_header_value("ETag"), first->get_header_value("ETag"));
+  EXPECT_EQ(Json::parse(changed->body)["version"], 2);
+  EXPECT_NE(changed->body.find("Quuxification"), std::string::npos);
+  auto stale_tag = c.Get("/ipdx/v1/patents/US-11147202-B2",
+                         {{"If-None-Match", first->get_header_value("ETag")}});
+  ASSERT_TRUE(stale_tag);
+  EXPECT_EQ(stale_tag->status, 200) << "the old ETag must not match the new version";
+  auto v1 = c.Get("/ipdx/v1/patents/US-11147202-B2/versions/1");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(Json::parse(v1->body)["version"], 1);
+}
+
+TEST_F(ServeTest, ParallelSearchesAreCorrectWhileAnIngestRuns) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const Json reference = Search("tractor OR vehicle");
+  const std::set<std::string> expected = Ids(reference);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_TRUE(reference["notices"].empty()) << reference.dump();
+
+  // An ingest of more documents holds the node for a while; searches keep answering.
+  // The other sample files, concatenated as a weekly file is.
+  std::string upload;
+  for (const auto& entry : fs::recursive_directory_iterator(kSource / "data/sample/uspto")) {
+    if (entry.path().extension() != ".xml" ||
+        entry.path().filename() == "mpi-test-concatenated.xml") {
+      continue;
+    }
+    std::ifstream f(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    upload += ss.str();
+    upload += "\n";
+  }
+  ASSERT_GT(upload.size(), 100000u) << "the sample files are missing";
+  const std::string token = [&] {
+    auto tokens = store::TokenStore::OpenSqlite((home_ / "ipdx.db").string());
+    EXPECT_TRUE(tokens.ok());
+    auto created = CreateToken(**tokens, kScopeWrite | kScopeRead, "test");
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? created->token : std::string();
+  }();
+  std::atomic<bool> ingest_done = false;
+  std::thread ingest([&] {
+    auto r = Client().Post("/ipdx/v1/patents", {{"Authorization", "Bearer " + token}}, upload,
+                           "application/xml");
+    EXPECT_TRUE(r);
+    if (r) {
+      EXPECT_EQ(r->status, 200) << r->body;
+    }
+    ingest_done = true;
+  });
+  std::atomic<int> searches = 0;
+  std::vector<std::thread> searchers;
+  for (int t = 0; t < 6; ++t) {
+    searchers.emplace_back([&] {
+      for (int i = 0; i < 15; ++i) {
+        const Json j = Search("tractor OR vehicle");
+        const std::set<std::string> ids = Ids(j);
+        // Everything found before the ingest is still found; anything else is new.
+        for (const std::string& id : expected) EXPECT_TRUE(ids.count(id)) << id;
+        for (const std::string& a : Actions(j)) {
+          EXPECT_TRUE(a == "stale" || a == "caughtUp") << j["notices"].dump();
+        }
+        ++searches;
+      }
+    });
+  }
+  for (auto& t : searchers) t.join();
+  ingest.join();
+  EXPECT_EQ(searches, 6 * 15);
+  EXPECT_TRUE(ingest_done);
+
+  // Once the ingest is done, searches see everything, with no notice.
+  const Json after = Search("tractor OR vehicle");
+  EXPECT_TRUE(after["notices"].empty()) << after.dump();
+  const Json all = Search("pd>=1900");
+  auto listed = Client().Get("/ipdx/v1/patents?limit=1");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(all["total"], Json::parse(listed->body)["total"]) << "every stored record is found";
+}
+
+TEST_F(ServeTest, IndexBehindIsCaughtUpAndDamagedIndexIsRebuilt) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const Json before = Search("tractor");
+  ASSERT_FALSE(Ids(before).empty());
+  ASSERT_TRUE(Search("tractor")["notices"].empty());  // the read-only path
+
+  ASSERT_NO_FATAL_FAILURE(NewVersionBehindTheIndex("US-11147203-B2", "Zyzzyvaword"));
+  const Json caught = Search("ti:zyzzyvaword");
+  EXPECT_EQ(Ids(caught), std::set<std::string>{"US-11147203-B2"}) << caught.dump();
+  EXPECT_EQ(Actions(caught), std::set<std::string>{"caughtUp"}) << caught.dump();
+  EXPECT_TRUE(Search("ti:zyzzyvaword")["notices"].empty());
+
+  // Damage the index under the open handles: the search finds out and the node rebuilds it.
+  for (const auto& entry : fs::directory_iterator(home_ / "index")) {
+    if (entry.path().extension() != ".glass") continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    const std::string junk(8192 * 4, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const Json rebuilt = Search("ti:zyzzyvaword");
+  EXPECT_EQ(Ids(rebuilt), std::set<std::string>{"US-11147203-B2"}) << rebuilt.dump();
+  EXPECT_TRUE(Actions(rebuilt).count("rebuilt")) << rebuilt.dump();
+  const Json next = Search("tractor");
+  EXPECT_EQ(Ids(next), Ids(before));
+  EXPECT_TRUE(next["notices"].empty()) << next.dump();
+}
+
+}  // namespace
+}  // namespace ipdx::api
