@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "codec/codec.h"
 #include "model/model.h"
 
 namespace ipdx::api::internal {
@@ -100,92 +101,7 @@ std::optional<uint64_t> ParseUint(std::string_view s) {
   return v;
 }
 
-namespace {
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629); for an ill-formed one, the
-// length of its maximal valid prefix (at least 1) with *valid false: that prefix becomes one
-// U+FFFD, as in nlohmann's replace mode and Unicode's "maximal subpart" practice.
-size_t Utf8Length(std::string_view s, size_t i, bool* valid) {
-  *valid = false;
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;  // no surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
-  if (i + 1 >= s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 1;
-  for (size_t k = 2; k < n; ++k) {
-    if (i + k >= s.size() || byte(i + k) < 0x80 || byte(i + k) > 0xBF) return k;
-  }
-  *valid = true;
-  return n;
-}
-
-}  // namespace
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      bool valid = false;
-      const size_t n = Utf8Length(s, i, &valid);
-      if (valid) {
-        out->append(s.substr(i, n));
-      } else {
-        out->append("\xEF\xBF\xBD");  // U+FFFD
-      }
-      i += n;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    ++i;
-  }
-  out->push_back('"');
-}
+void AppendJsonString(std::string* out, std::string_view s) { codec::AppendJsonString(out, s); }
 
 Result<std::string> RandomBytes(size_t n) {
   std::string out(n, '\0');

@@ -82,6 +82,12 @@ std::string ToJson(const model::Record& record, bool pretty = false);
 // naming the field.
 Result<model::Record> FromJson(std::string_view json);
 
+// Appends `text` to *out as a JSON string literal (quotes included): the escapes of ToJson,
+// control characters as \u00XX, and every ill-formed UTF-8 sequence replaced by U+FFFD (as
+// nlohmann's "replace" error handler does). The one JSON string writer of ipdx; also used by the
+// access log and the change feed. Thread-safe.
+void AppendJsonString(std::string* out, std::string_view text);
+
 // Canonical JSON of the record content (identity, bibliographic data, texts, classifications,
 // citations), without source, findings, version and hash: the input of the content hash.
 // Keys sorted, no insignificant whitespace, UTF-8.

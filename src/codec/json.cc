@@ -766,6 +766,12 @@ Status ReadRecord(const Json& j, model::Record* r) {
 
 }  // namespace
 
+void AppendJsonString(std::string* out, std::string_view text) {
+  out->push_back('"');
+  AppendEscaped(text, out);
+  out->push_back('"');
+}
+
 std::string ToJson(const model::Record& record, bool pretty) {
   std::string out;
   out.reserve(TextBytes(record) * (pretty ? 5 : 4) / 4);

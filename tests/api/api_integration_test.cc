@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "../cli/serve_process.h"
 #include "api/api.h"
 #include "api/internal.h"
 #include "ledger/ledger.h"
@@ -91,81 +92,15 @@ class Node {
   fs::path home_;
 };
 
-// One `ipdx serve` child process.
-class ServerProcess {
+// One `ipdx serve` child process, with an httplib client for it.
+class ServerProcess : public ipdx::testing::ServerProcess {
  public:
-  explicit ServerProcess(const fs::path& home, const std::vector<std::string>& flags = {}) {
-    int out_pipe[2];
-    if (pipe(out_pipe) != 0) return;
-    stderr_path_ = home / ("serve-" + std::to_string(getpid()) + ".err");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out_pipe[1], 1);
-      int err = open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(err, 2);
-      close(out_pipe[0]);
-      std::vector<std::string> args = {IPDX_BINARY, "--home",   home.string(),
-                                       "serve",     "--listen", "127.0.0.1:0"};
-      args.insert(args.end(), flags.begin(), flags.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out_pipe[1]);
-    out_fd_ = out_pipe[0];
-    // The first stdout line: "listening on http://127.0.0.1:PORT".
-    std::string line;
-    pollfd pfd{out_fd_, POLLIN, 0};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      if (poll(&pfd, 1, 200) > 0) {
-        char c;
-        if (read(out_fd_, &c, 1) != 1) break;
-        line += c;
-      }
-    }
-    const std::string prefix = "listening on ";
-    if (line.rfind(prefix, 0) == 0) {
-      url_ = line.substr(prefix.size());
-      url_.pop_back();
-      port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
-    }
-  }
-  ~ServerProcess() { Stop(); }
-  void Terminate() {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-  }
-  // SIGTERM; returns the exit code.
-  int Stop() {
-    if (pid_ <= 0) return exit_code_;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    if (out_fd_ >= 0) close(out_fd_);
-    out_fd_ = -1;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return exit_code_;
-  }
-  bool ok() const { return port_ > 0; }
-  int port() const { return port_; }
-  const std::string& url() const { return url_; }
-  std::string Stderr() const { return Slurp(stderr_path_); }
+  using ipdx::testing::ServerProcess::ServerProcess;
   httplib::Client Client() const {
-    httplib::Client c("127.0.0.1", port_);
+    httplib::Client c("127.0.0.1", port());
     c.set_read_timeout(30, 0);
     return c;
   }
-
- private:
-  pid_t pid_ = 0;
-  int out_fd_ = -1;
-  int port_ = 0;
-  int exit_code_ = -1;
-  std::string url_;
-  fs::path stderr_path_;
 };
 
 Node& SharedNode() {

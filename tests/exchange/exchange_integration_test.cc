@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "../cli/run_ipdx.h"
+#include "../cli/serve_process.h"
 #include "api/api.h"
 #include "api/internal.h"
 #include "exchange/exchange.h"
@@ -71,69 +71,17 @@ int Sh(const std::string& cmd) {
 
 // ---- a node folder and its server ---------------------------------------------------------------
 
-class ServeProcess {
+// One `ipdx serve` child process, without rate limits (the tests sync in quick succession).
+class ServeProcess : public ipdx::testing::ServerProcess {
  public:
-  ServeProcess(const fs::path& home, const std::vector<std::string>& flags = {}) {
-    int out_pipe[2];
-    if (pipe(out_pipe) != 0) return;
-    const fs::path err = home / "serve.err";
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out_pipe[1], 1);
-      int fe = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fe, 2);
-      close(out_pipe[0]);
-      std::vector<std::string> args = {IPDX_BINARY, "--home",      home.string(),  "serve",
-                                       "--listen",  "127.0.0.1:0", "--rate-limit", "0"};
-      args.insert(args.end(), flags.begin(), flags.end());
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out_pipe[1]);
-    out_fd_ = out_pipe[0];
-    std::string line;
-    pollfd pfd{out_fd_, POLLIN, 0};
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-      if (poll(&pfd, 1, 200) > 0) {
-        char c;
-        if (read(out_fd_, &c, 1) != 1) break;
-        line += c;
-      }
-    }
-    const std::string prefix = "listening on ";
-    if (line.rfind(prefix, 0) == 0) {
-      url_ = line.substr(prefix.size());
-      url_.pop_back();
-      port_ = std::stoi(url_.substr(url_.rfind(':') + 1));
-    } else {
-      std::fprintf(stderr, "ipdx serve at %s did not start: first line '%s'\n%s\n", home.c_str(),
-                   line.c_str(), ReadFile(err).c_str());
-    }
-  }
-  ~ServeProcess() { Stop(); }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    close(out_fd_);
-  }
-  bool ok() const { return port_ > 0; }
-  int port() const { return port_; }
-  const std::string& url() const { return url_; }
+  explicit ServeProcess(const fs::path& home, std::vector<std::string> flags = {})
+      : ipdx::testing::ServerProcess(home, WithoutRateLimit(std::move(flags))) {}
 
  private:
-  pid_t pid_ = 0;
-  int out_fd_ = -1;
-  int port_ = 0;
-  std::string url_;
+  static std::vector<std::string> WithoutRateLimit(std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"--rate-limit", "0"});
+    return flags;
+  }
 };
 
 // ---- a TCP proxy that can cut, stall or tamper
