@@ -128,9 +128,22 @@ struct Applied {
 
 // One transaction: the mirror, the records, the new sync state. A leaf already mirrored with the
 // same bytes (a peer removed and pinned again) was applied before and is skipped.
-Status ApplyBatchTx(Node& node, const store::PeerRow& row, const exchange::ChangeBatch& batch,
-                    const exchange::VerifiedBatch& verified, Applied* applied,
-                    std::string* evidence_kind) {
+// The peer's row once a batch that brought it to `state` is applied.
+store::PeerRow AfterBatch(store::PeerRow row, const exchange::PeerSyncState& state) {
+  row.cursor = state.cursor;
+  row.frontier = state.frontier.ToBytes();
+  row.checkpoint_size = state.checkpoint_size;
+  row.checkpoint = state.checkpoint;
+  row.last_sync_at = NowUtcIso8601();
+  row.last_error.clear();
+  return row;
+}
+
+// Stores a verified batch and the peer's new row `next` (AfterBatch) in the caller's transaction.
+// The verified records are moved into the store.
+Status ApplyBatchTx(Node& node, const store::PeerRow& row, const store::PeerRow& next,
+                    const exchange::ChangeBatch& batch, exchange::VerifiedBatch& verified,
+                    Applied* applied, std::string* evidence_kind) {
   store::Store& st = node.store();
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     const exchange::BatchEntry& e = batch.entries[i];
@@ -145,7 +158,7 @@ Status ApplyBatchTx(Node& node, const store::PeerRow& row, const exchange::Chang
       ++applied->events;
       continue;
     }
-    model::Record record = *verified.records[i];
+    model::Record& record = *verified.records[i];
     IPDX_ASSIGN_OR_RETURN(store::PutResult put, st.PutRecord(row.office, &record));
     if (put.outcome == store::PutOutcome::kUnchanged ||
         put.version != static_cast<int>(entry.record_version)) {
@@ -157,13 +170,6 @@ Status ApplyBatchTx(Node& node, const store::PeerRow& row, const exchange::Chang
     }
     ++applied->records;
   }
-  store::PeerRow next = row;
-  next.cursor = verified.state.cursor;
-  next.frontier = verified.state.frontier.ToBytes();
-  next.checkpoint_size = verified.state.checkpoint_size;
-  next.checkpoint = verified.state.checkpoint;
-  next.last_sync_at = NowUtcIso8601();
-  next.last_error.clear();
   return st.UpdatePeer(next);
 }
 
@@ -307,8 +313,9 @@ Result<SyncReport> SyncPeer(Node& node, const std::string& name, exchange::PeerT
     }
     Applied applied;
     std::string apply_kind;
+    store::PeerRow next = AfterBatch(row, verified->state);
     Status s = node.store().Begin();
-    if (s.ok()) s = ApplyBatchTx(node, row, *batch, *verified, &applied, &apply_kind);
+    if (s.ok()) s = ApplyBatchTx(node, row, next, *batch, *verified, &applied, &apply_kind);
     if (s.ok()) s = node.store().Commit();
     if (!s.ok()) {
       (void)node.store().Rollback();
@@ -321,12 +328,7 @@ Result<SyncReport> SyncPeer(Node& node, const std::string& name, exchange::PeerT
     IndexCommittedBatch(node, &index_summary);
     const bool progressed = verified->state.cursor > state.cursor;
     state = std::move(verified->state);
-    row.cursor = state.cursor;
-    row.frontier = state.frontier.ToBytes();
-    row.checkpoint_size = state.checkpoint_size;
-    row.checkpoint = state.checkpoint;
-    row.last_sync_at = NowUtcIso8601();
-    row.last_error.clear();
+    row = std::move(next);
     report.entries += batch->entries.size();
     report.records += applied.records;
     report.events += applied.events;
