@@ -580,26 +580,38 @@ class Misbehaving : public Exchange {
     RunResult r = Ipdx(home, args);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
+  // Serves ep_ through a proxy, pins it on us_ and syncs once; *before = EP records us_ holds.
+  void PinAndSyncHonestly(int64_t* before) {
+    server_ = std::make_unique<ServeProcess>(ep_);
+    ASSERT_TRUE(server_->ok());
+    proxy_ = std::make_unique<Proxy>(server_->port());
+    AddPeer(us_, proxy_->url(), "EP");
+    RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    *before = RecordsOf(us_, "EP");
+  }
+  // The same URL (the proxy) now reaches a server of `home`, which holds the same keys.
+  void ServeInstead(const fs::path& home) {
+    server_.reset();
+    server_ = std::make_unique<ServeProcess>(home);
+    ASSERT_TRUE(server_->ok());
+    proxy_->SetBackend(server_->port());
+  }
   fs::path ep_, snapshot_, us_;
+  std::unique_ptr<ServeProcess> server_;
+  std::unique_ptr<Proxy> proxy_;
 };
 
 TEST_F(Misbehaving, ForkedLogIsRefusedWithEvidence) {
   const fs::path fork = Copy(snapshot_, "EP-fork");
   Ingest(ep_, {"v1-0-A1.xml", "v1-1-A1.xml"});
   Ingest(fork, {"v1-3-A1.xml", "v1-5-A1.xml"});
-  auto server = std::make_unique<ServeProcess>(ep_);
-  ASSERT_TRUE(server->ok());
-  Proxy proxy(server->port());
-  AddPeer(us_, proxy.url(), "EP");
-  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const int64_t before = RecordsOf(us_, "EP");
+  int64_t before = 0;
+  ASSERT_NO_FATAL_FAILURE(PinAndSyncHonestly(&before));
 
-  server.reset();  // the same key now serves another history under the same URL
-  ServeProcess forked(fork);
-  ASSERT_TRUE(forked.ok());
-  proxy.SetBackend(forked.port());
-  r = Ipdx(us_, {"peer", "sync", "EP"});
+  // The same key now serves another history under the same URL.
+  ASSERT_NO_FATAL_FAILURE(ServeInstead(fork));
+  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
   ExpectRefused(us_, "EP", r, {"fork", "inconsistent"}, before);
   // Refused again on the next try: the peer stays stopped, nothing is stored.
   r = Ipdx(us_, {"peer", "sync", "EP"});
@@ -609,33 +621,18 @@ TEST_F(Misbehaving, ForkedLogIsRefusedWithEvidence) {
 
 TEST_F(Misbehaving, RolledBackCheckpointIsRefusedWithEvidence) {
   Ingest(ep_, {"v1-0-A1.xml", "v1-1-A1.xml"});
-  auto server = std::make_unique<ServeProcess>(ep_);
-  ASSERT_TRUE(server->ok());
-  Proxy proxy(server->port());
-  AddPeer(us_, proxy.url(), "EP");
-  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const int64_t before = RecordsOf(us_, "EP");
+  int64_t before = 0;
+  ASSERT_NO_FATAL_FAILURE(PinAndSyncHonestly(&before));
 
-  server.reset();
-  ServeProcess old(snapshot_);  // an older backup of the node, restored
-  ASSERT_TRUE(old.ok());
-  proxy.SetBackend(old.port());
-  r = Ipdx(us_, {"peer", "sync", "EP"});
+  ASSERT_NO_FATAL_FAILURE(ServeInstead(snapshot_));  // an older backup of the node, restored
+  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
   ExpectRefused(us_, "EP", r, {"rollback"}, before);
 }
 
 TEST_F(Misbehaving, TamperedRecordIsRefusedWithEvidence) {
-  ServeProcess* server = nullptr;
-  auto first = std::make_unique<ServeProcess>(ep_);
-  server = first.get();
-  ASSERT_TRUE(server->ok());
-  Proxy proxy(server->port());
-  AddPeer(us_, proxy.url(), "EP");
-  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const int64_t before = RecordsOf(us_, "EP");
-  first.reset();
+  int64_t before = 0;
+  ASSERT_NO_FATAL_FAILURE(PinAndSyncHonestly(&before));
+  server_.reset();  // the publisher is stopped while its database is edited
 
   // New records on the publisher, one of them edited in its database behind ipdx's back.
   Ingest(ep_, {"v1-0-A1.xml", "v1-1-A1.xml"});
@@ -652,10 +649,8 @@ TEST_F(Misbehaving, TamperedRecordIsRefusedWithEvidence) {
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);
 
-  ServeProcess tampered(ep_);
-  ASSERT_TRUE(tampered.ok());
-  proxy.SetBackend(tampered.port());
-  r = Ipdx(us_, {"peer", "sync", "EP"});
+  ASSERT_NO_FATAL_FAILURE(ServeInstead(ep_));
+  RunResult r = Ipdx(us_, {"peer", "sync", "EP"});
   ExpectRefused(us_, "EP", r, {"tampered-record"}, before);
 }
 
