@@ -8,40 +8,15 @@
 
 #include "ledger/ledger.h"
 #include "store/store.h"
+#include "store/store_test_util.h"
 
 namespace ipdx::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class PeerStoreTest : public ::testing::Test {
+class PeerStoreTest : public StoreFileTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ipdx_peer_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "ipdx.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<Store> Open() {
-    auto s = Store::OpenSqlite(path_);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(s).value() : nullptr;
-  }
-  void RawExec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    std::string msg = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << msg;
-  }
-
   static PeerRow Peer(const std::string& name, const std::string& origin) {
     auto key = ledger::SignerKey::Generate(origin, ledger::KeyType::kEd25519);
     EXPECT_TRUE(key.ok());
@@ -67,9 +42,6 @@ class PeerStoreTest : public ::testing::Test {
     EXPECT_TRUE(bytes.ok());
     return bytes.ok() ? *bytes : "";
   }
-
-  fs::path dir_;
-  std::string path_;
 };
 
 TEST_F(PeerStoreTest, PeersAreUniqueAndKeepTheirSyncState) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "codec/codec.h"
+#include "store/store_test_util.h"
 
 namespace ipdx::store {
 namespace {
@@ -39,38 +40,7 @@ model::Record MakeRecord(const std::string& office = "US", const std::string& nu
   return r;
 }
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ipdx_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "ipdx.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::unique_ptr<Store> Open() {
-    auto s = Store::OpenSqlite(path_);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(s).value() : nullptr;
-  }
-
-  // Runs SQL on the database file directly, bypassing the store (to simulate other writers).
-  void RawExec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-    sqlite3_free(err);
-    sqlite3_close(db);
-  }
-
-  fs::path dir_;
-  std::string path_;
-};
+class StoreTest : public StoreFileTest {};
 
 TEST_F(StoreTest, NewUnchangedUpdatedVersions) {
   auto store = Open();
