@@ -5,10 +5,8 @@ quality evaluation. See bench/README.md, section "bench/run-search".
 import argparse
 import json
 import os
-import platform
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -20,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "bench" / "common"))
 from shared_data import unpacked_shared_data  # noqa: E402
+from measure import children_cpu, machine  # noqa: E402
 
 SHARED = unpacked_shared_data()
 CLASSES = ["fielded", "boolean", "phrase", "proximity", "prefix", "ranked", "similar"]
@@ -29,23 +28,6 @@ STOP = set("""a an and are as at be been being but by can comprising each for fr
 into is it its may more not of on one or said such than that the their then there these this those
 to upon via was were wherein which while with within adj near""".split())
 WORD = re.compile(r"[^\W\d_]+")
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()}: {cpu}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}"
-
-
-def children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def run(cmd, **kw):

@@ -17,9 +17,6 @@ The numbers are from this machine in this run only; compare ratios, not absolute
 """
 import argparse
 import json
-import os
-import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -29,25 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "common"))
 from shared_data import unpacked_shared_data  # noqa: E402
+from measure import children_cpu, machine  # noqa: E402
 
 MAKE_CORPUS = ROOT / "bench" / "search" / "make_corpus.py"
-
-
-def machine():
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()}: {cpu}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}"
-
-
-def children_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def run(cmd, ok=(0,)):
