@@ -76,6 +76,9 @@ class MerkleFrontier {
   std::string ToBytes() const;
 
   uint64_t size() const { return size_; }
+  // The subtree roots, largest first: hashes()[i] is the root of the subtree of the i-th highest
+  // set bit of size(); the last ones are the left siblings that the next leaf completes.
+  std::span<const Hash> hashes() const { return hashes_; }
   void Append(const Hash& leaf_hash);
   // MTH(D[0:size]); EmptyRoot() for size 0.
   Hash Root() const;
@@ -129,6 +132,21 @@ class LogStorage {
 
   // The stored hashes of `ids`, in the same order. NotFound when one is not stored.
   virtual Result<std::vector<Hash>> ReadHashes(std::span<const NodeId> ids) const = 0;
+
+  // ReadHashes for a root or proof at `tree_size`: InvalidArgument ("tree size N exceeds the
+  // log's size M") when the log holds fewer leaves, else the hashes of `ids` (nodes inside that
+  // tree). The default asks TreeSize() and then ReadHashes(); an implementation may answer both
+  // with one read (one SQLite statement: sqlite_log.cc).
+  virtual Result<std::vector<Hash>> ReadHashesAtSize(uint64_t tree_size,
+                                                     std::span<const NodeId> ids) const;
+
+  // The frontier (compact range) of the stored tree, when the implementation keeps one that it
+  // knows to be current, so that Append needs no read; nullptr otherwise (the default), and then
+  // Append reads the left siblings with ReadHashes. The pointer is valid until the next call on
+  // the storage. An implementation that returns one must still refuse an AppendLeaf whose
+  // leaf_index is not the stored size (FailedPrecondition) and forget the frontier then: Append
+  // retries once without it.
+  virtual Result<const MerkleFrontier*> CurrentFrontier() { return nullptr; }
 
   // Keeps a signed checkpoint note for `tree_size` (replacing one of the same size, which only
   // gains cosignatures).

@@ -5,6 +5,7 @@
 // largest first. All ranges the RFC 6962 recursions produce have that property, so no
 // operation except CheckIntegrity reads more than O(log n) hashes.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <map>
 
@@ -32,32 +33,6 @@ void RangeNodes(uint64_t begin, uint64_t end, std::vector<NodeId>& out) {
   }
 }
 
-// Reads the hashes of `ranges` (each becoming one MTH) with a single storage call.
-Result<std::vector<Hash>> RangeHashes(const LogStorage& storage, const std::vector<Range>& ranges) {
-  std::vector<NodeId> ids;
-  std::vector<size_t> counts;
-  for (const Range& r : ranges) {
-    const size_t before = ids.size();
-    RangeNodes(r.begin, r.end, ids);
-    counts.push_back(ids.size() - before);
-  }
-  IPDX_ASSIGN_OR_RETURN(std::vector<Hash> hashes, storage.ReadHashes(ids));
-  if (hashes.size() != ids.size()) {
-    return Status::Corruption("log storage returned " + std::to_string(hashes.size()) +
-                              " hashes for " + std::to_string(ids.size()) + " nodes");
-  }
-  std::vector<Hash> out;
-  out.reserve(ranges.size());
-  size_t pos = 0;
-  for (size_t count : counts) {
-    Hash h = hashes[pos + count - 1];
-    for (size_t i = count - 1; i-- > 0;) h = NodeHash(hashes[pos + i], h);
-    out.push_back(h);
-    pos += count;
-  }
-  return out;
-}
-
 Status CheckSize(const LogStorage& storage, uint64_t tree_size) {
   IPDX_ASSIGN_OR_RETURN(uint64_t stored, storage.TreeSize());
   if (tree_size > stored) {
@@ -65,6 +40,37 @@ Status CheckSize(const LogStorage& storage, uint64_t tree_size) {
                                    " exceeds the log's size " + std::to_string(stored));
   }
   return Status::Ok();
+}
+
+// Reads the hashes of `ranges` (each becoming one MTH) of the tree of `tree_size` leaves with a
+// single storage call, which also checks that the log holds that many leaves. The hashes are
+// folded in place: hashes[i] becomes the MTH of range i.
+Result<std::vector<Hash>> RangeHashes(const LogStorage& storage, uint64_t tree_size,
+                                      std::span<const Range> ranges) {
+  std::vector<NodeId> ids;
+  ids.reserve(2 * 64);
+  std::array<size_t, 2 * 64 + 1> counts{};  // RFC 6962 recursions give <= 2 * 64 ranges
+  if (ranges.size() > counts.size()) return Status::Internal("log: too many ranges");
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    const size_t before = ids.size();
+    RangeNodes(ranges[r].begin, ranges[r].end, ids);
+    counts[r] = ids.size() - before;
+  }
+  IPDX_ASSIGN_OR_RETURN(std::vector<Hash> hashes, storage.ReadHashesAtSize(tree_size, ids));
+  if (hashes.size() != ids.size()) {
+    return Status::Corruption("log storage returned " + std::to_string(hashes.size()) +
+                              " hashes for " + std::to_string(ids.size()) + " nodes");
+  }
+  size_t pos = 0;
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    const size_t count = counts[r];
+    Hash h = hashes[pos + count - 1];
+    for (size_t i = count - 1; i-- > 0;) h = NodeHash(hashes[pos + i], h);
+    hashes[r] = h;  // r <= pos: every range has at least one node
+    pos += count;
+  }
+  hashes.resize(ranges.size());
+  return hashes;
 }
 
 // RFC 6962 PATH as ranges, leaf side first.
@@ -98,39 +104,82 @@ void SubproofRanges(uint64_t m, uint64_t begin, uint64_t end, bool complete,
   }
 }
 
+// One attempt of Append: the left siblings from the storage's frontier when it offers one
+// (`use_frontier`), read from storage otherwise.
+Result<uint64_t> AppendOnce(LogStorage& storage, std::string_view entry, const Hash& leaf_hash,
+                            bool use_frontier, bool& used_frontier) {
+  const MerkleFrontier* frontier = nullptr;
+  if (use_frontier) {
+    IPDX_ASSIGN_OR_RETURN(frontier, storage.CurrentFrontier());
+  }
+  used_frontier = frontier != nullptr;
+  uint64_t n = 0;
+  // Leaf n completes one node per trailing one bit of n (at most 63); lefts[l] is the left
+  // sibling at level l.
+  std::array<Hash, 64> lefts;
+  size_t carries = 0;
+  if (frontier != nullptr) {
+    n = frontier->size();
+    carries = static_cast<size_t>(std::countr_one(n));
+    const std::span<const Hash> roots = frontier->hashes();  // smallest subtree last
+    if (carries > roots.size()) return Status::Internal("log: frontier of the wrong shape");
+    for (size_t l = 0; l < carries; ++l) lefts[l] = roots[roots.size() - 1 - l];
+  } else {
+    IPDX_ASSIGN_OR_RETURN(n, storage.TreeSize());
+    carries = static_cast<size_t>(std::countr_one(n));
+    if (carries > 0) {
+      std::array<NodeId, 64> left_ids;
+      for (size_t l = 0; l < carries; ++l) {
+        left_ids[l] = NodeId{static_cast<uint8_t>(l), (n >> l) - 1};
+      }
+      IPDX_ASSIGN_OR_RETURN(std::vector<Hash> read,
+                            storage.ReadHashes(std::span(left_ids.data(), carries)));
+      if (read.size() != carries) return Status::Corruption("log storage: short read");
+      std::copy(read.begin(), read.end(), lefts.begin());
+    }
+  }
+  std::array<StoredHash, 65> hashes;
+  Hash h = leaf_hash;
+  hashes[0] = {NodeId{0, n}, h};
+  for (size_t l = 0; l < carries; ++l) {
+    h = NodeHash(lefts[l], h);
+    const auto level = static_cast<uint8_t>(l + 1);
+    hashes[l + 1] = {NodeId{level, n >> level}, h};
+  }
+  return storage.AppendLeaf(n, entry, std::span(hashes.data(), carries + 1));
+}
+
 }  // namespace
+
+Result<std::vector<Hash>> LogStorage::ReadHashesAtSize(uint64_t tree_size,
+                                                       std::span<const NodeId> ids) const {
+  IPDX_RETURN_IF_ERROR(CheckSize(*this, tree_size));
+  return ReadHashes(ids);
+}
 
 Result<uint64_t> Append(LogStorage& storage, std::string_view entry) {
   if (entry.size() > kMaxEntryBytes) {
     return Status::InvalidArgument("log entry of " + std::to_string(entry.size()) +
                                    " bytes exceeds the 65,535-byte limit");
   }
-  IPDX_ASSIGN_OR_RETURN(uint64_t n, storage.TreeSize());
-  // Leaf n completes one node per trailing one bit of n; their left siblings are stored.
-  std::vector<NodeId> left_ids;
-  for (uint8_t level = 0; ((n >> level) & 1) == 1; ++level) {
-    left_ids.push_back(NodeId{level, (n >> level) - 1});
+  const Hash leaf_hash = LeafHash(entry);
+  bool used_frontier = false;
+  Result<uint64_t> leaf = AppendOnce(storage, entry, leaf_hash, true, used_frontier);
+  // A frontier that went stale (a rolled-back savepoint) is refused by AppendLeaf, which writes
+  // nothing then; the second attempt reads the tree from storage.
+  if (!leaf.ok() && used_frontier && leaf.status().code() == StatusCode::kFailedPrecondition) {
+    leaf = AppendOnce(storage, entry, leaf_hash, false, used_frontier);
   }
-  std::vector<Hash> lefts;
-  if (!left_ids.empty()) {
-    IPDX_ASSIGN_OR_RETURN(lefts, storage.ReadHashes(left_ids));
-    if (lefts.size() != left_ids.size()) return Status::Corruption("log storage: short read");
-  }
-  std::vector<StoredHash> hashes;
-  Hash h = LeafHash(entry);
-  hashes.push_back({NodeId{0, n}, h});
-  for (size_t i = 0; i < lefts.size(); ++i) {
-    h = NodeHash(lefts[i], h);
-    const auto level = static_cast<uint8_t>(i + 1);
-    hashes.push_back({NodeId{level, n >> level}, h});
-  }
-  return storage.AppendLeaf(n, entry, hashes);
+  return leaf;
 }
 
 Result<Hash> TreeRoot(const LogStorage& storage, uint64_t tree_size) {
-  IPDX_RETURN_IF_ERROR(CheckSize(storage, tree_size));
-  if (tree_size == 0) return EmptyRoot();
-  IPDX_ASSIGN_OR_RETURN(std::vector<Hash> h, RangeHashes(storage, {{0, tree_size}}));
+  if (tree_size == 0) {
+    IPDX_RETURN_IF_ERROR(CheckSize(storage, tree_size));
+    return EmptyRoot();
+  }
+  const Range whole{0, tree_size};
+  IPDX_ASSIGN_OR_RETURN(std::vector<Hash> h, RangeHashes(storage, tree_size, {&whole, 1}));
   return h[0];
 }
 
@@ -140,11 +189,13 @@ Result<std::vector<Hash>> InclusionProof(const LogStorage& storage, uint64_t lea
     return Status::InvalidArgument("inclusion proof: leaf index " + std::to_string(leaf_index) +
                                    " not below tree size " + std::to_string(tree_size));
   }
-  IPDX_RETURN_IF_ERROR(CheckSize(storage, tree_size));
   std::vector<Range> ranges;
   PathRanges(leaf_index, 0, tree_size, ranges);
-  if (ranges.empty()) return std::vector<Hash>{};
-  return RangeHashes(storage, ranges);
+  if (ranges.empty()) {
+    IPDX_RETURN_IF_ERROR(CheckSize(storage, tree_size));
+    return std::vector<Hash>{};
+  }
+  return RangeHashes(storage, tree_size, ranges);
 }
 
 Result<std::vector<Hash>> ConsistencyProof(const LogStorage& storage, uint64_t old_size,
@@ -153,11 +204,13 @@ Result<std::vector<Hash>> ConsistencyProof(const LogStorage& storage, uint64_t o
     return Status::InvalidArgument("consistency proof: need 0 < old size <= new size, got " +
                                    std::to_string(old_size) + " and " + std::to_string(new_size));
   }
-  IPDX_RETURN_IF_ERROR(CheckSize(storage, new_size));
   std::vector<Range> ranges;
   SubproofRanges(old_size, 0, new_size, true, ranges);
-  if (ranges.empty()) return std::vector<Hash>{};
-  return RangeHashes(storage, ranges);
+  if (ranges.empty()) {
+    IPDX_RETURN_IF_ERROR(CheckSize(storage, new_size));
+    return std::vector<Hash>{};
+  }
+  return RangeHashes(storage, new_size, ranges);
 }
 
 Result<std::string> ReadTile(const LogStorage& storage, const TileId& tile, uint64_t tree_size) {

@@ -108,7 +108,7 @@ SqliteLogStorage::SqliteLogStorage(sqlite3* db, std::string path)
 }
 
 SqliteLogStorage::~SqliteLogStorage() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
 }
 
 Status SqliteLogStorage::Fail(int rc, std::string_view what) const {
@@ -127,15 +127,15 @@ Status SqliteLogStorage::Fail(int rc, std::string_view what) const {
 }
 
 Result<sqlite3_stmt*> SqliteLogStorage::Prepare(const char* sql) const {
-  auto it = cache_.find(sql);
-  if (it != cache_.end()) return it->second;
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
   sqlite3_stmt* raw = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(raw);
     return Fail(rc, std::string("preparing ") + sql);
   }
-  cache_.emplace(sql, raw);
+  statements_.emplace(sql, raw);
   return raw;
 }
 
@@ -153,19 +153,71 @@ Result<uint64_t> SqliteLogStorage::TreeSize() const {
   return static_cast<uint64_t>(q.ColInt(0));
 }
 
+std::optional<uint32_t> SqliteLogStorage::DataVersion() const {
+  unsigned int v = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) {
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(v);
+}
+
+namespace {
+// A leaf completes at most 63 nodes besides itself.
+constexpr size_t kMaxAppendHashes = 64;
+}  // namespace
+
+Result<const ledger::MerkleFrontier*> SqliteLogStorage::CurrentFrontier() {
+  // Only inside a write transaction: the write lock is held, so the last read saw the latest
+  // commit and nobody but this connection can change the log until it ends.
+  if (sqlite3_txn_state(db_, "main") != SQLITE_TXN_WRITE) return nullptr;
+  const std::optional<uint32_t> version = DataVersion();
+  if (!version) return nullptr;
+  if (frontier_ && frontier_version_ == version) return &*frontier_;
+  frontier_.reset();
+  IPDX_ASSIGN_OR_RETURN(uint64_t size, TreeSize());
+  std::vector<ledger::NodeId> ids;  // one node per set bit of size, largest first
+  for (int level = 63; level >= 0; --level) {
+    if (((size >> level) & 1) != 0) {
+      ids.push_back({static_cast<uint8_t>(level), (size >> level) - 1});
+    }
+  }
+  IPDX_ASSIGN_OR_RETURN(std::vector<ledger::Hash> roots, ReadHashes(ids));
+  std::string bytes;
+  for (const ledger::Hash& h : roots) bytes.append(reinterpret_cast<const char*>(h.data()), 32);
+  IPDX_ASSIGN_OR_RETURN(ledger::MerkleFrontier loaded,
+                        ledger::MerkleFrontier::FromBytes(size, bytes));
+  frontier_ = std::move(loaded);
+  frontier_version_ = version;
+  return &*frontier_;
+}
+
 Result<uint64_t> SqliteLogStorage::AppendLeaf(uint64_t leaf_index, std::string_view entry,
                                               std::span<const ledger::StoredHash> hashes) {
   // The queryable columns come from the entry bytes themselves, so they cannot disagree.
   auto decoded = ledger::DecodeEntry(entry);
   if (!decoded.ok())
     return decoded.status().WithContext("appending leaf " + std::to_string(leaf_index));
-  IPDX_ASSIGN_OR_RETURN(uint64_t size, TreeSize());
-  if (leaf_index != size) {
-    return Status::FailedPrecondition("append at leaf " + std::to_string(leaf_index) +
-                                      " but the log holds " + std::to_string(size));
+  if (hashes.size() > kMaxAppendHashes) {
+    return Status::InvalidArgument("appending leaf " + std::to_string(leaf_index) + " with " +
+                                   std::to_string(hashes.size()) + " hashes");
   }
-  IPDX_RETURN_IF_ERROR(Exec("SAVEPOINT log_append"));
+  // All or nothing. Inside the caller's transaction (ingest's batches) without a savepoint of
+  // its own: with the store's 64 KiB pages, a savepoint copies every page that it changes (the
+  // entry's, the index's and the hashes' leaf pages, ~3.5 a leaf) into the statement journal,
+  // a temporary file: 230 KB of writes a leaf, more CPU than everything else in an append
+  // (bench/README.md, ledger section). So the rows are single-row INSERTs (a multi-row INSERT
+  // also needs that journal) and a failure deletes the rows this call wrote. Outside a
+  // transaction the savepoint is the (one-leaf) transaction.
+  const bool own_transaction = sqlite3_get_autocommit(db_) != 0;
+  if (own_transaction) IPDX_RETURN_IF_ERROR(Exec("SAVEPOINT log_append"));
+  bool entry_written = false;
+  size_t hashes_written = 0;
   auto body = [&]() -> Status {
+    IPDX_ASSIGN_OR_RETURN(uint64_t size, TreeSize());
+    if (leaf_index != size) {
+      return Status::FailedPrecondition("append at leaf " + std::to_string(leaf_index) +
+                                        " but the log holds " + std::to_string(size));
+    }
     {
       IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,
                             Prepare("INSERT INTO log_entries (leaf_index, entry, entry_type, "
@@ -179,6 +231,7 @@ Result<uint64_t> SqliteLogStorage::AppendLeaf(uint64_t leaf_index, std::string_v
           .Text(5, decoded->record_id)
           .Int(6, decoded->record_version);
       IPDX_RETURN_IF_ERROR(q.Run());
+      entry_written = true;
     }
     IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,
                           Prepare("INSERT INTO log_hashes (level, idx, hash) VALUES (?1, ?2, ?3)"));
@@ -188,17 +241,52 @@ Result<uint64_t> SqliteLogStorage::AppendLeaf(uint64_t leaf_index, std::string_v
           .Int(2, static_cast<int64_t>(h.id.index))
           .Blob(3, std::string_view(reinterpret_cast<const char*>(h.hash.data()), h.hash.size()));
       IPDX_RETURN_IF_ERROR(q.Run());
+      ++hashes_written;
     }
     return Status::Ok();
   };
   Status st = body();
   if (!st.ok()) {
-    (void)Exec("ROLLBACK TO log_append");
-    (void)Exec("RELEASE log_append");
+    frontier_.reset();
+    if (own_transaction) {
+      (void)Exec("ROLLBACK TO log_append");
+      (void)Exec("RELEASE log_append");
+    } else if (sqlite3_get_autocommit(db_) == 0) {  // SQLite did not roll back on its own
+      Status undo = UndoAppend(leaf_index, entry_written, hashes.first(hashes_written));
+      if (!undo.ok()) {
+        return st.WithContext("appending leaf " + std::to_string(leaf_index) +
+                              "; undoing its partial writes also failed (" + undo.ToString() +
+                              "): roll the transaction back");
+      }
+    }
     return st;
   }
-  IPDX_RETURN_IF_ERROR(Exec("RELEASE log_append"));
+  if (own_transaction) IPDX_RETURN_IF_ERROR(Exec("RELEASE log_append"));
+  // Keep the frontier only when it described the tree this leaf extends, in the same state of
+  // the database (no commit in between).
+  if (frontier_ && frontier_->size() == leaf_index && frontier_version_ == DataVersion() &&
+      !hashes.empty()) {
+    frontier_->Append(hashes[0].hash);
+  } else {
+    frontier_.reset();
+  }
   return leaf_index;
+}
+
+Status SqliteLogStorage::UndoAppend(uint64_t leaf_index, bool entry_written,
+                                    std::span<const ledger::StoredHash> hashes_written) {
+  if (entry_written) {
+    IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                          Prepare("DELETE FROM log_entries WHERE leaf_index = ?1"));
+    IPDX_RETURN_IF_ERROR(Stmt(*this, s).Int(1, static_cast<int64_t>(leaf_index)).Run());
+  }
+  IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                        Prepare("DELETE FROM log_hashes WHERE level = ?1 AND idx = ?2"));
+  for (const ledger::StoredHash& h : hashes_written) {
+    IPDX_RETURN_IF_ERROR(
+        Stmt(*this, s).Int(1, h.id.level).Int(2, static_cast<int64_t>(h.id.index)).Run());
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<std::string>> SqliteLogStorage::ReadEntries(uint64_t start,
@@ -220,106 +308,240 @@ Result<std::vector<std::string>> SqliteLogStorage::ReadEntries(uint64_t start,
 }
 
 namespace {
-// Nodes at this level and above are cached: 1/32 of the stored hashes (about 3 % of a million
-// leaves' 2 million rows fit in a few MB), yet two thirds of the nodes of a proof or root in a
-// tree of a million leaves, and every node that many proofs share.
-constexpr uint8_t kCachedLevel = 4;
-constexpr size_t kMaxCachedHashes = size_t{1} << 18;
-// level < 64 and, for level >= 6, index < 2^58.
-uint64_t CacheKey(const ledger::NodeId& id) { return uint64_t{id.level} << 58 | id.index; }
+// 16 MB of hashes (the hash map this replaced held 2^18 nodes in about as much memory).
+constexpr size_t kMaxCachedHashes = size_t{1} << 19;
+constexpr uint64_t kCacheChunk = 256;
+// Levels 0 and 1 are three quarters of the tree and rarely shared between proofs.
+constexpr uint8_t kLowestCachedLevel = 2;
+
+// The lowest level whose nodes, with all above, fit the budget (64: none).
+uint8_t MinCachedLevel(uint64_t tree_size) {
+  for (uint8_t level = kLowestCachedLevel; level < 64; ++level) {
+    uint64_t total = 0;
+    for (uint8_t l = level; l < 64; ++l) {
+      total += ((tree_size >> l) + kCacheChunk - 1) / kCacheChunk * kCacheChunk;
+    }
+    if (total <= kMaxCachedHashes) return level;
+  }
+  return 64;
+}
+
 }  // namespace
 
-Status SqliteLogStorage::RevalidateHashCache() const {
-  // PRAGMA data_version runs in a read transaction of its own, so it sees every commit by another
-  // connection up to now (a cheaper file-control read only sees those up to the last statement).
-  // This connection's own commits do not change it: they only add nodes, never cached before.
-  IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare("PRAGMA data_version"));
-  Stmt q(*this, s);
-  IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
-  const int64_t version = row ? q.ColInt(0) : -1;
-  if (version < 0 || version != hash_cache_data_version_) {
-    hash_cache_.clear();
-    hash_cache_data_version_ = version;
-  }
-  return Status::Ok();
+void SqliteLogStorage::ResetCache(uint64_t tree_size) const {
+  cache_tree_size_ = tree_size;
+  cache_min_level_ = MinCachedLevel(tree_size);
+  cache_.assign(cache_min_level_ < 64 ? 64 - cache_min_level_ : 0, {});
+  cache_present_.assign(cache_.size(), {});
+}
+
+bool SqliteLogStorage::Cacheable(const ledger::NodeId& id) const {
+  // Only nodes of the tree the last read saw, so that the cache stays within its budget.
+  return id.level >= cache_min_level_ && id.level < 64 && id.index < (cache_tree_size_ >> id.level);
 }
 
 bool SqliteLogStorage::CachedHash(const ledger::NodeId& id, ledger::Hash& out) const {
-  if (id.level < kCachedLevel) return false;
-  auto it = hash_cache_.find(CacheKey(id));
-  if (it == hash_cache_.end()) return false;
-  out = it->second;
+  if (!Cacheable(id)) return false;
+  const std::vector<bool>& present = cache_present_[id.level - cache_min_level_];
+  if (id.index >= present.size() || !present[id.index]) return false;
+  out = cache_[id.level - cache_min_level_][id.index];
   return true;
+}
+
+void SqliteLogStorage::StoreCached(uint8_t level, uint64_t index, const ledger::Hash& hash) const {
+  if (!Cacheable({level, index})) return;
+  std::vector<ledger::Hash>& hashes = cache_[level - cache_min_level_];
+  std::vector<bool>& present = cache_present_[level - cache_min_level_];
+  if (index >= hashes.size()) {
+    const uint64_t size = (index / kCacheChunk + 1) * kCacheChunk;
+    hashes.resize(size);
+    present.resize(size);
+  }
+  hashes[index] = hash;
+  present[index] = true;
 }
 
 Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashes(
     std::span<const ledger::NodeId> ids) const {
-  // A proof or root needs O(log n) nodes (about 25 at a million leaves). Read one statement a
-  // node, the statement overhead (step, reset, bindings) cost more than the b-tree seeks, so the
-  // nodes that are not cached are read up to kMaxBatch at a time by one UNION ALL of point
-  // lookups on the primary key, each row carrying its position. Upper nodes come from the cache
-  // (sqlite_log.h), used only outside transactions: inside one, nothing is cached or served from
-  // the cache, so appends and a rolled-back batch never meet it. Together, in bench/run-ledger
-  // (CPU time): inclusion proofs from 27,000/s to 107,000/s at 100,000 leaves; at a million
-  // leaves, with the memory map of the constructor, from 15,000/s to 58,000/s.
-  constexpr size_t kMaxBatch = 32;
-  // The statement text for each batch size, built once; the statement cache is keyed by these
-  // pointers.
-  static const std::array<std::string, kMaxBatch + 1> kSql = [] {
-    std::array<std::string, kMaxBatch + 1> sql;
-    for (size_t k = 1; k <= kMaxBatch; ++k) {
+  return ReadHashesImpl(std::nullopt, ids);
+}
+
+Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesAtSize(
+    uint64_t tree_size, std::span<const ledger::NodeId> ids) const {
+  return ReadHashesImpl(tree_size, ids);
+}
+
+Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
+    std::optional<uint64_t> need_size, std::span<const ledger::NodeId> ids) const {
+  // A proof or root needs O(log n) nodes (about 20 at a million leaves) and the stored size. Each
+  // statement costs more than its b-tree seeks (step, reset, bindings, and outside a transaction
+  // a read transaction of its own: file locks, WAL read mark), so one statement answers all of
+  // it: the size and up to kMaxArms index ranges on the primary key (a node not cached, or the
+  // 256-node chunk of the upper levels that holds a node not yet cached), joined by UNION ALL,
+  // each row carrying its arm (-1: the size). The cache (sqlite_log.h) is used only outside
+  // transactions: inside one, nothing is cached or served from the cache, so appends and a
+  // rolled-back batch never meet it. It is checked against the data version that the
+  // statement's own read transaction sees, so it costs no statement of its own. bench/run-ledger
+  // at a million leaves (CPU time): three statements a proof and a hash map of the nodes read
+  // gave 51,000 inclusion proofs/s; bench/README.md has the rate now.
+  constexpr size_t kMaxArms = 32;
+  // The statement text for each number of arms, built once; the statement cache is keyed by
+  // these pointers.
+  static const std::array<std::string, kMaxArms + 1> kSql = [] {
+    std::array<std::string, kMaxArms + 1> sql;
+    for (size_t k = 0; k <= kMaxArms; ++k) {
+      sql[k] = "SELECT -1, 0, coalesce(max(leaf_index) + 1, 0) FROM log_entries";
       for (size_t i = 0; i < k; ++i) {
-        if (i > 0) sql[k] += " UNION ALL ";
-        sql[k] += "SELECT " + std::to_string(i) + ", hash FROM log_hashes WHERE level = ?" +
-                  std::to_string(2 * i + 1) + " AND idx = ?" + std::to_string(2 * i + 2);
+        sql[k] += " UNION ALL SELECT " + std::to_string(i) +
+                  ", idx, hash FROM log_hashes WHERE level = ?" + std::to_string(3 * i + 1) +
+                  " AND idx >= ?" + std::to_string(3 * i + 2) + " AND idx < ?" +
+                  std::to_string(3 * i + 3);
       }
     }
     return sql;
   }();
-  const bool use_cache = sqlite3_get_autocommit(db_) != 0;
-  if (use_cache) IPDX_RETURN_IF_ERROR(RevalidateHashCache());
+  struct Arm {
+    uint8_t level;
+    uint64_t begin;
+    uint64_t end;
+    // ids[id_pos + j] is node (level, begin + j) for an arm of nodes asked for (consecutive ids
+    // of consecutive nodes share one arm: entry checks and tiles read runs); SIZE_MAX for a
+    // cache chunk.
+    size_t id_pos;
+  };
+  const bool outside_transaction = sqlite3_get_autocommit(db_) != 0;
   std::vector<ledger::Hash> out(ids.size());
-  std::vector<size_t> missing;  // positions in `ids` to read
-  missing.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (!use_cache || !CachedHash(ids[i], out[i])) missing.push_back(i);
+  std::vector<Arm> arms;
+  // 0: read by an arm of its own (got[i] once read), 1: from the cache once its chunk is read,
+  // 2: from the cache as it was before the read.
+  std::vector<uint8_t> from_cache(ids.size());
+  std::vector<uint8_t> got(ids.size());
+  std::vector<size_t> chunk_arms;
+  for (int attempt = 0;; ++attempt) {
+    // A third plan (the database changed twice during the reads) goes without the cache.
+    const bool use_cache = outside_transaction && attempt < 2 && DataVersion().has_value();
+    arms.clear();
+    chunk_arms.clear();
+    bool planned_cached = false;  // some node is taken from the cache as it was before the read
+    bool any_from_cache = false;  // some node is taken from the cache after the read
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const ledger::NodeId& id = ids[i];
+      from_cache[i] = 0;
+      got[i] = 0;
+      if (use_cache && Cacheable(id)) {
+        any_from_cache = true;
+        if (CachedHash(id, out[i])) {
+          from_cache[i] = 2;
+          planned_cached = true;
+          continue;
+        }
+        from_cache[i] = 1;
+        const uint64_t begin = id.index / kCacheChunk * kCacheChunk;
+        bool planned = false;
+        for (size_t c : chunk_arms) {
+          planned = planned || (arms[c].level == id.level && arms[c].begin == begin);
+        }
+        if (!planned) {
+          chunk_arms.push_back(arms.size());
+          arms.push_back({id.level, begin, begin + kCacheChunk, SIZE_MAX});
+        }
+        continue;
+      }
+      if (!arms.empty()) {
+        Arm& last = arms.back();
+        if (last.id_pos != SIZE_MAX && last.level == id.level && last.end == id.index &&
+            last.id_pos + (last.end - last.begin) == i && id.index != UINT64_MAX) {
+          ++last.end;
+          continue;
+        }
+      }
+      arms.push_back({id.level, id.index, id.index + 1, i});
+    }
+    bool restart = false;
+    size_t start = 0;
+    // At least one statement, also when every node was cached: it reads the size and starts the
+    // read transaction whose data version validates the cache.
+    do {
+      const size_t k = std::min(kMaxArms, arms.size() - start);
+      IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(kSql[k].c_str()));
+      Stmt q(*this, s);
+      for (size_t i = 0; i < k; ++i) {
+        const Arm& a = arms[start + i];
+        const auto at = static_cast<int>(3 * i);
+        q.Int(at + 1, a.level)
+            .Int(at + 2, static_cast<int64_t>(a.begin))
+            .Int(at + 3, static_cast<int64_t>(a.end));
+      }
+      for (bool first_row = true;; first_row = false) {
+        IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
+        if (first_row && start == 0 && use_cache) {
+          // The read transaction of this statement has begun: its data version says whether
+          // anything was committed since the cache was filled.
+          const std::optional<uint32_t> version = DataVersion();
+          if (!version || version != cache_version_) {
+            ResetCache(cache_tree_size_);
+            cache_version_ = version;
+            if (planned_cached) {
+              restart = true;  // some nodes would come from the stale cache: plan again
+              break;
+            }
+          }
+        }
+        if (!row) break;
+        const int64_t pos = q.ColInt(0);
+        if (pos == -1) {
+          const auto stored = static_cast<uint64_t>(q.ColInt(2));
+          if (start != 0) continue;
+          if (need_size && *need_size > stored) {
+            return Status::InvalidArgument("tree size " + std::to_string(*need_size) +
+                                           " exceeds the log's size " + std::to_string(stored));
+          }
+          if (use_cache && stored != cache_tree_size_) {
+            // The cache covers the tree this read sees; when its lowest level changes with the
+            // size, what was planned from the cache is planned again.
+            const bool same_levels = MinCachedLevel(stored) == cache_min_level_;
+            if (same_levels) {
+              cache_tree_size_ = stored;
+            } else {
+              ResetCache(stored);
+              if (any_from_cache) {
+                restart = true;
+                break;
+              }
+            }
+          }
+          continue;
+        }
+        if (pos < 0 || static_cast<size_t>(pos) >= k)
+          return Status::Internal("log: bad row position");
+        Arm& a = arms[start + static_cast<size_t>(pos)];
+        const auto index = static_cast<uint64_t>(q.ColInt(1));
+        const void* blob = sqlite3_column_blob(s, 2);
+        if (blob == nullptr || sqlite3_column_bytes(s, 2) != 32) {
+          return Status::Corruption(path_ + ": stored hash of node (" + std::to_string(a.level) +
+                                    ", " + std::to_string(index) + ") is not 32 bytes");
+        }
+        ledger::Hash h;
+        std::memcpy(h.data(), blob, 32);
+        if (a.id_pos != SIZE_MAX) {
+          if (index < a.begin || index >= a.end) return Status::Internal("log: row out of range");
+          const size_t at = a.id_pos + static_cast<size_t>(index - a.begin);
+          out[at] = h;
+          got[at] = 1;
+        } else {
+          StoreCached(a.level, index, h);
+        }
+      }
+      if (restart) break;
+      start += k;
+    } while (start < arms.size());
+    if (!restart) break;
   }
-  for (size_t start = 0; start < missing.size(); start += kMaxBatch) {
-    const size_t k = std::min(kMaxBatch, missing.size() - start);
-    IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(kSql[k].c_str()));
-    Stmt q(*this, s);
-    for (size_t i = 0; i < k; ++i) {
-      const ledger::NodeId& id = ids[missing[start + i]];
-      q.Int(static_cast<int>(2 * i + 1), id.level)
-          .Int(static_cast<int>(2 * i + 2), static_cast<int64_t>(id.index));
-    }
-    std::array<bool, kMaxBatch> seen{};
-    for (;;) {
-      IPDX_ASSIGN_OR_RETURN(bool row, q.Step());
-      if (!row) break;
-      const int64_t pos = q.ColInt(0);
-      if (pos < 0 || static_cast<size_t>(pos) >= k)
-        return Status::Internal("log: bad row position");
-      const size_t at = missing[start + static_cast<size_t>(pos)];
-      const ledger::NodeId& id = ids[at];
-      const void* blob = sqlite3_column_blob(s, 1);
-      if (blob == nullptr || sqlite3_column_bytes(s, 1) != 32) {
-        return Status::Corruption(path_ + ": stored hash of node (" + std::to_string(id.level) +
-                                  ", " + std::to_string(id.index) + ") is not 32 bytes");
-      }
-      std::memcpy(out[at].data(), blob, 32);
-      seen[static_cast<size_t>(pos)] = true;
-      if (use_cache && id.level >= kCachedLevel) {
-        if (hash_cache_.size() >= kMaxCachedHashes) hash_cache_.clear();
-        hash_cache_.emplace(CacheKey(id), out[at]);
-      }
-    }
-    for (size_t i = 0; i < k; ++i) {
-      if (!seen[i]) {
-        const ledger::NodeId& id = ids[missing[start + i]];
-        return Status::NotFound("no stored hash for node (" + std::to_string(id.level) + ", " +
-                                std::to_string(id.index) + ")");
-      }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if ((from_cache[i] == 1 && !CachedHash(ids[i], out[i])) ||
+        (from_cache[i] == 0 && got[i] == 0)) {
+      return Status::NotFound("no stored hash for node (" + std::to_string(ids[i].level) + ", " +
+                              std::to_string(ids[i].index) + ")");
     }
   }
   return out;

@@ -9,7 +9,9 @@
 // record version and its leaf commit together) and is still atomic without one.
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +36,12 @@ class SqliteLogStorage final : public ledger::LogStorage {
                               std::span<const ledger::StoredHash> hashes) override;
   Result<std::vector<std::string>> ReadEntries(uint64_t start, uint64_t count) const override;
   Result<std::vector<ledger::Hash>> ReadHashes(std::span<const ledger::NodeId> ids) const override;
+  // One statement: the stored size and the hashes not in the cache (sqlite_log.cc).
+  Result<std::vector<ledger::Hash>> ReadHashesAtSize(
+      uint64_t tree_size, std::span<const ledger::NodeId> ids) const override;
+  // Inside a write transaction only: the frontier kept from the last appends of this connection,
+  // reloaded (one TreeSize and one ReadHashes) when the database changed in between.
+  Result<const ledger::MerkleFrontier*> CurrentFrontier() override;
   Status StoreCheckpoint(uint64_t tree_size, std::string_view signed_note) override;
   Result<std::string> ReadCheckpoint(uint64_t tree_size) const override;
   Result<std::vector<uint64_t>> CheckpointSizes() const override;
@@ -60,20 +68,48 @@ class SqliteLogStorage final : public ledger::LogStorage {
   Status Exec(const char* sql) const;
   Status Fail(int rc, std::string_view what) const;
 
-  // Hashes of committed upper nodes (see ReadHashes in sqlite_log.cc).
+  // SQLITE_FCNTL_DATA_VERSION of the main database: changes with every commit, of this
+  // connection or another, as seen by the current (or last) read; nullopt when unavailable.
+  std::optional<uint32_t> DataVersion() const;
+
+  // Deletes the rows of a failed AppendLeaf inside the caller's transaction.
+  Status UndoAppend(uint64_t leaf_index, bool entry_written,
+                    std::span<const ledger::StoredHash> hashes_written);
+
+  // The committed upper levels of the tree (see ReadHashesImpl in sqlite_log.cc).
   bool CachedHash(const ledger::NodeId& id, ledger::Hash& out) const;
-  Status RevalidateHashCache() const;
+  bool Cacheable(const ledger::NodeId& id) const;
+  void StoreCached(uint8_t level, uint64_t index, const ledger::Hash& hash) const;
+  // Empties the cache and fits its lowest level to a tree of `tree_size` leaves.
+  void ResetCache(uint64_t tree_size) const;
+  // ReadHashes, and with `need_size` also the size check of ReadHashesAtSize, in one statement.
+  Result<std::vector<ledger::Hash>> ReadHashesImpl(std::optional<uint64_t> need_size,
+                                                   std::span<const ledger::NodeId> ids) const;
 
   sqlite3* db_;
   std::string path_;
-  mutable std::unordered_map<const char*, sqlite3_stmt*> cache_;
-  // Committed complete-subtree hashes at level >= kCachedLevel (4), key level << 58 | index. Filled
-  // only from reads outside any transaction (so nothing that a rollback can undo is kept) and
-  // cleared when another connection commits (PRAGMA data_version) and when full; never written
-  // from AppendLeaf. Stored nodes never change in a correct log; the clearing keeps a
-  // database edited behind ipdx's back from being hidden by the cache.
-  mutable std::unordered_map<uint64_t, ledger::Hash> hash_cache_;
-  mutable int64_t hash_cache_data_version_ = -1;
+  mutable std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  // Committed complete-subtree hashes of the upper levels: level >= cache_min_level_, chosen
+  // from the tree size so that they are at most kMaxCachedHashes (16 MB); at a million leaves,
+  // levels 2 and up (500,000 nodes), all but 2 of the ~20 nodes of a proof. Read 256 at a time
+  // (one aligned chunk of a level, as a tile) with the nodes a proof needs, so the cache is warm
+  // after a few hundred proofs. Filled only from reads outside any transaction (so nothing that a
+  // rollback can undo is kept), cleared when the database changed (DataVersion(): any commit,
+  // this connection's included) and when the tree outgrows the budget; never written from
+  // AppendLeaf. Stored nodes never change in a correct log; the clearing keeps a database edited
+  // behind ipdx's back from being hidden by the cache.
+  mutable uint8_t cache_min_level_ = 64;                  // 64: nothing cached
+  mutable uint64_t cache_tree_size_ = 0;                  // the stored size the last read saw
+  mutable std::vector<std::vector<ledger::Hash>> cache_;  // [level - min][index]
+  mutable std::vector<std::vector<bool>> cache_present_;
+  mutable std::optional<uint32_t> cache_version_;
+
+  // The frontier of the stored tree as of DataVersion() == frontier_version_, kept by AppendLeaf
+  // so that appends read nothing (CurrentFrontier). Reset when an append fails or when its leaf
+  // index is not the frontier's size (a rolled-back savepoint); reloaded when the data version
+  // changed (a commit: another connection may have appended).
+  std::optional<ledger::MerkleFrontier> frontier_;
+  std::optional<uint32_t> frontier_version_;
 };
 
 }  // namespace ipdx::store::internal

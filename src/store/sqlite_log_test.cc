@@ -1,6 +1,8 @@
 // The transparency log on the SQLite store: leaves commit with their record versions, proofs and
 // the integrity check work over the stored hashes, and damage done behind the store's back is
 // found (docs/formats/store.md, docs/formats/ledger.md).
+#include "store/sqlite_log.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "common/hash.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 
@@ -423,6 +426,163 @@ TEST_F(SqliteLogTest, VersionsStoredBeforeTheOfficeWasDeclaredGetLeavesWithIt) {
   ASSERT_TRUE(store->SetLocalPublisher("US").ok());
   EXPECT_EQ(Size(*store), 1u);
   EXPECT_TRUE(store->CheckIntegrity().ok());
+}
+
+// A record-version entry for raw log tests: record `n`, content `content`.
+std::string RawEntry(int n, const std::string& content = "v1") {
+  ledger::Entry e;
+  e.publisher = "US";
+  e.record_id = "US-" + std::to_string(n) + "-B2";
+  e.record_version = 1;
+  e.content_hash = Sha256(e.record_id + content);
+  e.recorded_at = "2026-11-25T12:00:00Z";
+  auto bytes = ledger::EncodeEntry(e);
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : std::string();
+}
+
+// Appends keep the frontier of the tree in memory inside a write transaction (sqlite_log.h). It
+// must never be used after a savepoint that appended was rolled back, nor after another
+// connection appended in between, even when the tree then has the size the frontier expects.
+TEST_F(SqliteLogTest, AppendFrontierNeverOutlivesARolledBackSavepointOrAnotherWriter) {
+  { ASSERT_TRUE(Open()); }  // the schema
+  sqlite3* a = nullptr;
+  sqlite3* b = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &a), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &b), SQLITE_OK);
+  auto exec = [](sqlite3* db, const char* sql) {
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  };
+  exec(a, "PRAGMA busy_timeout = 10000");
+  exec(b, "PRAGMA busy_timeout = 10000");
+  {
+    internal::SqliteLogStorage log_a(a, path_);
+    internal::SqliteLogStorage log_b(b, path_);
+    ledger::MemoryLogStorage mem;  // what the log must hold
+    auto append = [&](ledger::LogStorage& log, int n, bool kept) {
+      auto leaf = ledger::Append(log, RawEntry(n));
+      ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+      if (kept) {
+        ASSERT_TRUE(ledger::Append(mem, RawEntry(n)).ok());
+        EXPECT_EQ(*leaf, *mem.TreeSize() - 1);
+      }
+    };
+    exec(a, "BEGIN IMMEDIATE");
+    for (int n = 0; n < 5; ++n) append(log_a, n, true);
+    // A rolled-back savepoint inside the transaction: the tree is shorter than the frontier.
+    exec(a, "SAVEPOINT sp");
+    append(log_a, 100, false);
+    append(log_a, 101, false);
+    exec(a, "ROLLBACK TO sp; RELEASE sp");
+    append(log_a, 5, true);
+    // Again, and then the transaction commits: connection a's frontier says 8 leaves, the
+    // database holds 6.
+    exec(a, "SAVEPOINT sp");
+    append(log_a, 200, false);
+    append(log_a, 201, false);
+    exec(a, "ROLLBACK TO sp; RELEASE sp; COMMIT");
+    // Another connection brings the log to 8 leaves with other entries.
+    exec(b, "BEGIN IMMEDIATE");
+    append(log_b, 6, true);
+    append(log_b, 7, true);
+    exec(b, "COMMIT");
+    exec(a, "BEGIN IMMEDIATE");
+    // Leaf 15 completes node (4, 0), whose left half (3, 0) is leaves 0..7.
+    for (int n = 8; n < 17; ++n) append(log_a, n, true);
+    exec(a, "COMMIT");
+
+    ASSERT_EQ(*log_a.TreeSize(), 17u);
+    EXPECT_TRUE(ledger::CheckIntegrity(log_a, {}).ok())
+        << ledger::CheckIntegrity(log_a, {}).ToString();
+    for (uint64_t size = 1; size <= 17; ++size) {
+      EXPECT_EQ(*ledger::TreeRoot(log_a, size), *ledger::TreeRoot(mem, size)) << size;
+      EXPECT_EQ(*ledger::TreeRoot(log_b, size), *ledger::TreeRoot(mem, size)) << size;
+    }
+  }
+  sqlite3_close(a);
+  sqlite3_close(b);
+}
+
+// Inside the caller's transaction an append has no savepoint of its own (sqlite_log.cc): when a
+// hash cannot be written, the rows already written for that leaf are deleted again and the
+// transaction goes on.
+TEST_F(SqliteLogTest, AFailedAppendInsideATransactionLeavesNothingBehind) {
+  { ASSERT_TRUE(Open()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  auto exec = [&](const char* sql) {
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  };
+  {
+    internal::SqliteLogStorage log(db, path_);
+    ASSERT_TRUE(ledger::Append(log, RawEntry(0)).ok());
+    // A stray node (1, 0): leaf 1 writes its entry and its leaf hash, then fails on that node.
+    exec("INSERT INTO log_hashes (level, idx, hash) VALUES (1, 0, zeroblob(32))");
+    exec("BEGIN IMMEDIATE");
+    auto failed = ledger::Append(log, RawEntry(1));
+    EXPECT_EQ(failed.status().code(), StatusCode::kCorruption) << failed.status().ToString();
+    EXPECT_EQ(sqlite3_get_autocommit(db), 0) << "the caller's transaction is still open";
+    EXPECT_EQ(*log.TreeSize(), 1u);
+    EXPECT_TRUE(log.ReadEntries(1, 1)->empty());
+    EXPECT_EQ(log.ReadHashes(std::vector<ledger::NodeId>{{0, 1}}).status().code(),
+              StatusCode::kNotFound);
+    exec("DELETE FROM log_hashes WHERE level = 1 AND idx = 0");
+    auto leaf = ledger::Append(log, RawEntry(1));
+    ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+    EXPECT_EQ(*leaf, 1u);
+    exec("COMMIT");
+    ledger::MemoryLogStorage mem;
+    ASSERT_TRUE(ledger::Append(mem, RawEntry(0)).ok());
+    ASSERT_TRUE(ledger::Append(mem, RawEntry(1)).ok());
+    EXPECT_EQ(*ledger::TreeRoot(log, 2), *ledger::TreeRoot(mem, 2));
+    EXPECT_TRUE(ledger::CheckIntegrity(log, {}).ok());
+    EXPECT_EQ(ledger::InclusionProof(log, 0, 3).status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(ledger::TreeRoot(log, 3).status().message(), "tree size 3 exceeds the log's size 2");
+  }
+  sqlite3_close(db);
+}
+
+// Node reads outside a transaction merge runs of consecutive nodes into one range and take the
+// upper levels from a cache filled 256 nodes at a time (sqlite_log.cc); either way every node
+// comes back in the order asked, and a node that is not stored is NotFound by name.
+TEST_F(SqliteLogTest, NodeReadsByRunAndByCacheChunkMatchTheInMemoryLog) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->Begin().ok());
+  for (int i = 0; i < 600; ++i) {
+    model::Record r = MakeRecord(std::to_string(4000000 + i));
+    ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  }
+  ASSERT_TRUE(store->Commit().ok());
+  ledger::MemoryLogStorage mem;
+  auto entries = store->Log().ReadEntries(0, 1000);
+  ASSERT_TRUE(entries.ok());
+  for (const std::string& e : *entries) ASSERT_TRUE(ledger::Append(mem, e).ok());
+  // A run of leaves, upper nodes out of order and twice, another run, in one call.
+  std::vector<ledger::NodeId> ids;
+  for (uint64_t i = 250; i < 300; ++i) ids.push_back({0, i});
+  ids.insert(ids.end(), {{5, 17}, {2, 3}, {9, 0}, {2, 3}, {4, 36}, {1, 299}, {1, 7}});
+  for (uint64_t i = 20; i < 30; ++i) ids.push_back({2, i});
+  for (int round = 0; round < 2; ++round) {  // cold cache, then warm
+    auto got = store->Log().ReadHashes(ids);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(*got, *mem.ReadHashes(ids)) << "round " << round;
+  }
+  for (const ledger::NodeId& missing :
+       std::vector<ledger::NodeId>{{0, 600}, {2, 150}, {6, 9}, {40, 0}}) {
+    std::vector<ledger::NodeId> with = {{0, 598}, {0, 599}, missing, {3, 1}};
+    auto got = store->Log().ReadHashes(with);
+    EXPECT_EQ(got.status().code(), StatusCode::kNotFound);
+    EXPECT_NE(got.status().message().find("(" + std::to_string(missing.level) + ", " +
+                                          std::to_string(missing.index) + ")"),
+              std::string::npos)
+        << got.status().message();
+  }
+  for (uint64_t size : {1u, 255u, 256u, 257u, 512u, 599u, 600u}) {
+    EXPECT_EQ(*ledger::TreeRoot(store->Log(), size), *ledger::TreeRoot(mem, size)) << size;
+  }
+  EXPECT_EQ(ledger::TreeRoot(store->Log(), 601).status().message(),
+            "tree size 601 exceeds the log's size 600");
 }
 
 }  // namespace
