@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "model/model.h"
@@ -241,10 +242,61 @@ Result<BuiltDocument> BuildDocument(Analyzer* analyzer, const std::string& publi
   return out;
 }
 
-Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerms& terms,
-                    size_t window_words) {
+SnippetMaker::SnippetMaker(Analyzer* analyzer, const HighlightTerms& terms, size_t window_words)
+    : analyzer_(analyzer), terms_(terms), window_words_(window_words) {
+  for (const std::string& word : terms.words) {
+    word_concept_.emplace(word, static_cast<int>(word_concept_.size()));
+  }
+  for (const std::string& prefix : terms.prefixes) {
+    prefixes_.emplace_back(prefix, static_cast<int>(word_concept_.size() + prefixes_.size()));
+  }
+  concepts_ = word_concept_.size() + prefixes_.size();
+}
+
+SnippetMaker::LangCache& SnippetMaker::Lang(const std::string& lang) {
+  auto it = langs_.find(lang);
+  if (it != langs_.end()) return it->second;
+  LangCache cache;
+  cache.stemmer = !terms_.stems.empty() && analyzer_->HasStemmer(lang);
+  if (cache.stemmer) {
+    // Which query word each stem stands for, so a window counts "motors" as the query word
+    // "motor". The stems of HighlightTerms were made from the case-folded query words; folded
+    // words differ only for accented ones, which then count as matches of no known word.
+    for (const auto& [word, concept_id] : word_concept_) {
+      cache.stem_concept.emplace(analyzer_->Stem(lang, word), concept_id);
+    }
+  }
+  return langs_.emplace(lang, std::move(cache)).first->second;
+}
+
+int SnippetMaker::Match(const Token& token, LangCache& lang, const std::string& lang_code) {
+  // The folded word is a function of the case-folded one, so one lookup of the latter caches the
+  // whole decision (word, stem, prefix).
+  auto cached = lang.match.find(token.lower);
+  if (cached != lang.match.end()) return cached->second;
+  int result = kNoMatch;
+  if (auto it = word_concept_.find(token.term); it != word_concept_.end()) {
+    result = it->second;
+  } else if (lang.stemmer && !token.cjk &&
+             terms_.stems.count(lang_code + ":" + analyzer_->Stem(lang_code, token.lower)) > 0) {
+    auto known = lang.stem_concept.find(analyzer_->Stem(lang_code, token.lower));
+    result = known == lang.stem_concept.end() ? kUnknownConcept : known->second;
+  } else {
+    for (const auto& [prefix, concept_id] : prefixes_) {
+      if (token.term.starts_with(prefix)) {
+        result = concept_id;
+        break;
+      }
+    }
+  }
+  if (lang.match.size() >= kMaxCachedMatches) lang.match.clear();
+  lang.match.emplace(token.lower, result);
+  return result;
+}
+
+Snippet SnippetMaker::Make(const DocData& data) {
   Snippet snippet;
-  if (data.sections.empty() || window_words == 0) return snippet;
+  if (data.sections.empty() || window_words_ == 0) return snippet;
 
   struct Candidate {
     size_t section = 0;
@@ -253,77 +305,95 @@ Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerm
     std::vector<std::pair<size_t, size_t>> matches;
   };
   Candidate best;
-  std::map<std::string, std::string> stem_cache;  // lang + ":" + lower -> lang + ":" + stem
+  const bool nothing_to_match = terms_.empty();
 
   for (size_t s = 0; s < data.sections.size(); ++s) {
     const DocSection& section = data.sections[s];
-    const std::vector<Token> tokens = analyzer->Tokenize(section.text);
+    // With nothing to match only the first window of the first section is shown: analyse just
+    // enough of the text for it (a word more than the window, so its last word is whole).
+    std::string_view text = section.text;
+    if (nothing_to_match) text = CutUtf8(text, (window_words_ + 1) * 64);
+    std::vector<Token> tokens = analyzer_->Tokenize(text);
+    if (nothing_to_match && text.size() < section.text.size()) {
+      size_t positional = 0;
+      for (const Token& t : tokens) positional += t.positional ? 1 : 0;
+      if (positional <= window_words_) tokens = analyzer_->Tokenize(section.text);
+    }
     // Positional tokens define the window; a non-positional CJK unigram belongs to the bigram
-    // before it.
-    std::vector<size_t> slots;  // positional index of each token
+    // before it (its slot).
     std::vector<size_t> positional;
-    std::vector<bool> matched(tokens.size(), false);
-    const bool stemmer = !terms.stems.empty() && analyzer->HasStemmer(section.lang);
+    std::vector<size_t> slots(tokens.size());
+    // Per token: the interned id of its matched term (distinct words count once), or -1.
+    std::vector<int> term_of(tokens.size(), -1);
+    std::vector<int> concept_of(tokens.size(), kNoMatch);
+    std::unordered_map<std::string_view, int> term_ids;
+    size_t last_matched = 0;
+    bool any_match = false;
+    LangCache* lang = nothing_to_match ? nullptr : &Lang(section.lang);
     for (size_t i = 0; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
       if (t.positional) positional.push_back(i);
-      slots.push_back(positional.empty() ? 0 : positional.size() - 1);
-      bool hit = terms.words.count(t.term) > 0;
-      if (!hit && stemmer && !t.cjk) {
-        const std::string key = section.lang + ":" + t.lower;
-        auto it = stem_cache.find(key);
-        if (it == stem_cache.end()) {
-          it = stem_cache.emplace(key, section.lang + ":" + analyzer->Stem(section.lang, t.lower))
-                   .first;
-        }
-        hit = terms.stems.count(it->second) > 0;
-      }
-      if (!hit) {
-        for (const std::string& prefix : terms.prefixes) {
-          if (t.term.starts_with(prefix)) {
-            hit = true;
-            break;
-          }
-        }
-      }
-      matched[i] = hit;
+      slots[i] = positional.empty() ? 0 : positional.size() - 1;
+      if (lang == nullptr) continue;
+      const int concept_id = Match(t, *lang, section.lang);
+      if (concept_id == kNoMatch) continue;
+      concept_of[i] = concept_id;
+      term_of[i] = term_ids.emplace(t.term, static_cast<int>(term_ids.size())).first->second;
+      last_matched = i;
+      any_match = true;
     }
     if (positional.empty()) continue;
-    // Score each window start: distinct matched words first, then matches.
-    for (size_t start = 0; start < positional.size(); ++start) {
-      const size_t stop = std::min(positional.size(), start + window_words);
-      std::set<std::string> distinct;
-      int64_t count = 0;
-      for (size_t i = positional[start]; i < tokens.size() && slots[i] < stop; ++i) {
-        if (matched[i]) {
-          distinct.insert(tokens[i].term);
-          ++count;
-        }
+    // A section without matches cannot beat a window already chosen.
+    if (!any_match && best.score >= 0) continue;
+
+    // Slide a window of window_words_ positional tokens over the section, keeping the counts of
+    // each matched term and query word in it: score = distinct matched words * 1000 + matches.
+    std::vector<int> term_count(term_ids.size(), 0);
+    std::vector<int> concept_count(concepts_, 0);
+    size_t distinct = 0, count = 0, covered = 0;
+    auto add = [&](size_t i, int delta) {
+      if (term_of[i] < 0) return;
+      int& tc = term_count[term_of[i]];
+      if (delta > 0 ? tc++ == 0 : --tc == 0) distinct += delta > 0 ? 1 : -1;
+      count += delta > 0 ? 1 : -1;
+      if (concept_of[i] >= 0) {
+        int& cc = concept_count[concept_of[i]];
+        if (delta > 0 ? cc++ == 0 : --cc == 0) covered += delta > 0 ? 1 : -1;
       }
-      const int64_t score = static_cast<int64_t>(distinct.size()) * 1000 + count;
+    };
+    size_t in = 0;                         // next token to enter the window
+    size_t out = 0;                        // next token to leave it
+    size_t best_start = 0, best_stop = 0;  // positional indexes of the best window here
+    bool best_here = false;
+    bool best_complete = false;
+    for (size_t start = 0; start < positional.size(); ++start) {
+      // Stop when no match lies at or after the window start: later windows score 0.
+      if (start > 0 && best.score >= 0 && (!any_match || positional[start] > last_matched)) break;
+      const size_t stop = std::min(positional.size(), start + window_words_);
+      while (out < positional[start]) add(out++, -1);
+      while (in < tokens.size() && slots[in] < stop) add(in++, +1);
+      const int64_t score = static_cast<int64_t>(distinct) * 1000 + static_cast<int64_t>(count);
       if (score > best.score && (score > 0 || best.score < 0)) {
         best.section = s;
         best.begin = start == 0 ? 0 : tokens[positional[start]].begin;
         best.end = tokens[positional[stop - 1]].end;
         best.score = score;
-        best.matches.clear();
-        for (size_t i = positional[start]; i < tokens.size() && slots[i] < stop; ++i) {
-          if (matched[i]) best.matches.emplace_back(tokens[i].begin, tokens[i].end);
-        }
+        best_start = start;
+        best_stop = stop;
+        best_here = true;
+        best_complete = concepts_ > 0 && covered == concepts_;
       }
-      if (count == 0 && score == 0 && best.score >= 0 && start > 0) {
-        // No matches in this section beyond here are better than what we have; keep scanning
-        // only while matches remain ahead.
-        bool ahead = false;
-        for (size_t i = positional[start]; i < tokens.size(); ++i) {
-          if (matched[i]) {
-            ahead = true;
-            break;
-          }
-        }
-        if (!ahead) break;
+      // The window holds the end of the text: later windows only lose words.
+      if (in == tokens.size()) break;
+    }
+    if (best_here) {
+      best.matches.clear();
+      for (size_t i = positional[best_start]; i < tokens.size() && slots[i] < best_stop; ++i) {
+        if (term_of[i] >= 0) best.matches.emplace_back(tokens[i].begin, tokens[i].end);
       }
     }
+    // A window holding every query word is good enough: later sections are not analysed.
+    if (best_complete || nothing_to_match) break;
   }
   if (best.score < 0) return snippet;
 
@@ -375,6 +445,11 @@ Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerm
   if (rest < text.size()) out += " …";
   snippet.text = std::move(out);
   return snippet;
+}
+
+Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerms& terms,
+                    size_t window_words) {
+  return SnippetMaker(analyzer, terms, window_words).Make(data);
 }
 
 }  // namespace ipdx::search::internal

@@ -3,8 +3,11 @@
 // snippets shown with hits from the stored document data.
 #include <xapian.h>
 
+#include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -30,8 +33,44 @@ struct BuiltDocument {
 Result<BuiltDocument> BuildDocument(Analyzer* analyzer, const std::string& publisher,
                                     const model::Record& record);
 
-// The best passage (about `window_words` words) of the abstract, claims or description for the
-// highlight terms, or the start of the first text when nothing matches.
+// Makes the snippets of one search: the best passage (about `window_words` words) of the
+// abstract, claims or description for the highlight terms, or the start of the first text when
+// nothing matches. "Best" is the window with the most distinct matched words, then the most
+// matches, the first of equals; windows are scored in one pass over the words (linear time).
+// Sections are taken in stored order, and a section whose best window holds every query word
+// (each word, its stem or its truncation prefix) ends the search: later sections are not analysed.
+// With no highlight terms only the start of the first section is analysed.
+//
+// Keeps the words' match results between hits (most hits of a query share their vocabulary), in
+// bounded memory. Not thread-safe; `analyzer` and `terms` are borrowed and must outlive it.
+class SnippetMaker {
+ public:
+  SnippetMaker(Analyzer* analyzer, const HighlightTerms& terms, size_t window_words = 32);
+  Snippet Make(const DocData& data);
+
+ private:
+  static constexpr int kNoMatch = -2;
+  static constexpr int kUnknownConcept = -1;  // a match that stands for no one query word
+  static constexpr size_t kMaxCachedMatches = 100000;
+  struct LangCache {
+    bool stemmer = false;
+    std::unordered_map<std::string, int> stem_concept;  // stem of a query word -> its concept
+    std::unordered_map<std::string, int> match;         // case-folded word -> Match result
+  };
+  LangCache& Lang(const std::string& lang);
+  // The query word (concept id) a token matches, kUnknownConcept, or kNoMatch.
+  int Match(const Token& token, LangCache& lang, const std::string& lang_code);
+
+  Analyzer* analyzer_;
+  const HighlightTerms& terms_;
+  size_t window_words_;
+  std::unordered_map<std::string, int> word_concept_;  // query word -> concept id
+  std::vector<std::pair<std::string, int>> prefixes_;  // truncation prefix -> concept id
+  size_t concepts_ = 0;
+  std::map<std::string, LangCache> langs_;
+};
+
+// One snippet (a SnippetMaker for a single hit).
 Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerms& terms,
                     size_t window_words = 32);
 

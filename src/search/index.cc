@@ -338,6 +338,7 @@ struct Index::Impl {
                                                static_cast<Xapian::doccount>(limit),
                                                static_cast<Xapian::doccount>(check_at_least));
     SearchResult result;
+    internal::SnippetMaker snippets(analyzer.get(), highlights);
     result.total = mset.get_matches_estimated();
     result.total_exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
     for (auto it = mset.begin(); it != mset.end(); ++it) {
@@ -351,7 +352,7 @@ struct Index::Impl {
       hit.publication_date = data.publication_date;
       hit.office = data.office;
       hit.kind = data.kind;
-      hit.snippet = internal::MakeSnippet(analyzer.get(), data, highlights);
+      hit.snippet = snippets.Make(data);
       result.hits.push_back(std::move(hit));
     }
     if (facets) {
