@@ -85,12 +85,27 @@ std::string NowIso() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return buf;
+  // Every access log line has a time: the date and time of day are formatted once a second (per
+  // thread), only the milliseconds for each call.
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[24];
+  thread_local size_t cached_size = 0;
+  if (t != cached_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    cached_size = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_second = t;
+  }
+  const int milli = static_cast<int>(ms % 1000);
+  std::string out(cached, cached_size);
+  const char frac[6] = {'.',
+                        static_cast<char>('0' + milli / 100),
+                        static_cast<char>('0' + milli / 10 % 10),
+                        static_cast<char>('0' + milli % 10),
+                        'Z',
+                        '\0'};
+  out.append(frac, 5);
+  return out;
 }
 
 std::optional<uint64_t> ParseUint(std::string_view s) {

@@ -25,6 +25,7 @@ class RecordCache {
   struct Entry {
     std::string body;
     std::string etag;  // quoted, as sent
+    std::string link;  // the Link header (version history), made once with the body
   };
 
   explicit RecordCache(size_t max_bytes) : max_bytes_(max_bytes) {}

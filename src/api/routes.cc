@@ -523,16 +523,16 @@ void Server::Impl::GetRecord(const httplib::Request& req, httplib::Response& res
       auto made = std::make_shared<RecordCache::Entry>();
       made->body = xml ? codec::ToSt96Xml(*rec) : codec::ToJson(*rec);
       made->etag = "\"" + Sha256Hex(made->body).substr(0, 32) + "\"";
+      made->link = "<" + kBase + "/patents/" + *id + "/versions>; rel=\"version-history\"";
       entry = made;
       record_cache.Put(key, *sequence, std::move(made));
     }
   }
-  res.set_header("Link", "<" + kBase + "/patents/" + *id + "/versions>; rel=\"version-history\"");
+  res.set_header("Link", entry->link);
   // A stored version never changes; the current version may.
-  const std::string visibility = config.public_reads ? "public" : "private";
-  SendCacheableWithTag(
-      req, res, entry->body, entry->etag, xml ? "application/xml" : "application/json",
-      version ? visibility + ", max-age=31536000, immutable" : CacheControlForReads());
+  SendCacheableWithTag(req, res, entry->body, entry->etag,
+                       xml ? "application/xml" : "application/json",
+                       version ? cache_control_immutable : cache_control_reads);
 }
 
 void Server::Impl::Similar(const httplib::Request& req, httplib::Response& res,

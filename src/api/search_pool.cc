@@ -12,27 +12,51 @@ Result<SearchPool::Lease> SearchPool::Acquire() {
   uint64_t generation = 0;
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !free_.empty() || open_ < max_handles_; });
-    if (!free_.empty()) {
+    Waiter self;
+    // A request that arrives while others wait queues behind them, even if a handle is free at
+    // this instant (it is already promised to the oldest waiter).
+    if (waiters_.empty() && !free_.empty()) {
       std::unique_ptr<search::Index> index = std::move(free_.back());
       free_.pop_back();
       return Lease(this, std::move(index), generation_);
     }
-    ++open_;  // reserved; opened outside the lock
-    generation = generation_;
+    if (waiters_.empty() && open_ < max_handles_) {
+      ++open_;  // reserved; opened outside the lock
+      generation = generation_;
+    } else {
+      waiters_.push_back(&self);
+      self.cv.wait(lock, [&self] { return self.granted; });
+      if (self.index != nullptr) return Lease(this, std::move(self.index), self.generation);
+      generation = self.generation;  // a slot was reserved for us
+    }
   }
   search::Index::Options options;
   options.read_only = true;
   Result<std::unique_ptr<search::Index>> index = search::Index::Open(path_, options);
   if (!index.ok()) {
-    {
-      std::lock_guard lock(mu_);
-      --open_;
-    }
-    cv_.notify_one();
+    std::lock_guard lock(mu_);
+    --open_;
+    GrantLocked();
     return index.status();
   }
   return Lease(this, std::move(index).value(), generation);
+}
+
+void SearchPool::GrantLocked() {
+  while (!waiters_.empty() && (!free_.empty() || open_ < max_handles_)) {
+    Waiter* w = waiters_.front();
+    waiters_.pop_front();
+    if (!free_.empty()) {
+      w->index = std::move(free_.back());
+      free_.pop_back();
+    } else {
+      ++open_;  // the waiter opens a handle in this slot
+    }
+    w->generation = generation_;
+    w->granted = true;
+    // Under the lock: the waiter cannot leave wait() (and destroy its Waiter) before this returns.
+    w->cv.notify_one();
+  }
 }
 
 void SearchPool::Release(std::unique_ptr<search::Index> index, uint64_t generation) {
@@ -43,9 +67,9 @@ void SearchPool::Release(std::unique_ptr<search::Index> index, uint64_t generati
     } else {
       --open_;
     }
+    GrantLocked();
   }
   index.reset();  // a dropped handle closes outside the lock
-  cv_.notify_one();
 }
 
 std::optional<service::VerifiedIndex> SearchPool::verified() const {
@@ -66,13 +90,18 @@ void SearchPool::Invalidate() {
     open_ -= free_.size();
     closing.swap(free_);
     verified_.reset();
+    GrantLocked();  // slots freed: waiters open fresh handles
   }
-  cv_.notify_all();
 }
 
 size_t SearchPool::open_handles() const {
   std::lock_guard lock(mu_);
   return open_;
+}
+
+size_t SearchPool::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiters_.size();
 }
 
 }  // namespace ipdx::api

@@ -6,12 +6,16 @@
 // (service::VerifiedIndex): a handle is used only when the service says its committed state is
 // that one (or, while the Node is busy writing, a consistent later one, with a notice). Handles
 // are opened lazily, at most `max_handles` at once (more would only compete for the same cores);
-// a request that finds none free waits. Invalidate() drops every handle (after a rebuild swapped
-// the index folder, or when a handle reported an error), so the next request opens a fresh one.
+// a request that finds none free waits, in arrival order: a returned handle goes to the request
+// that has waited longest, so under a load beyond the cores every search waits about as long as
+// the others instead of some waiting indefinitely. Invalidate() drops every handle (after a
+// rebuild swapped the index folder, or when a handle reported an error), so the next request
+// opens a fresh one.
 //
 // Thread-safe. The pool must outlive its leases.
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,14 +68,24 @@ class SearchPool {
   void Invalidate();
 
   size_t open_handles() const;  // for tests
+  size_t waiting() const;       // requests waiting for a handle (for tests)
 
  private:
+  // A request waiting for a handle; lives on its stack, queued in waiters_ (under mu_).
+  struct Waiter {
+    std::condition_variable cv;
+    bool granted = false;
+    std::unique_ptr<search::Index> index;  // a handle passed on; null: open one (slot reserved)
+    uint64_t generation = 0;
+  };
   void Release(std::unique_ptr<search::Index> index, uint64_t generation);
+  // Hands free handles and open slots to the longest waiting requests (under mu_).
+  void GrantLocked();
 
   const std::string path_;
   const size_t max_handles_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::deque<Waiter*> waiters_;  // oldest first
   std::vector<std::unique_ptr<search::Index>> free_;
   size_t open_ = 0;  // free + leased
   uint64_t generation_ = 0;

@@ -43,14 +43,17 @@ Result<service::SearchResponse> Server::Impl::RunSearch(const search::SearchRequ
     return std::nullopt;
   };
 
+  const auto current_sequence = [&] {
+    auto lease = readers.Acquire();
+    return lease->ChangeSequence();
+  };
   std::unique_lock node_lock(node_mu, std::defer_lock);
+  bool tried_in_step = false;
   if (const std::optional<service::VerifiedIndex> verified = searchers->verified()) {
-    Result<uint64_t> sequence = [&] {
-      auto lease = readers.Acquire();
-      return lease->ChangeSequence();
-    }();
+    Result<uint64_t> sequence = current_sequence();
     if (!sequence.ok()) return sequence.status();
     if (*sequence == verified->sequence) {
+      tried_in_step = true;
       if (auto r = on_reader(*verified, *sequence, /*behind=*/false)) return std::move(*r);
     }
     if (!node_lock.try_lock()) {
@@ -58,6 +61,20 @@ Result<service::SearchResponse> Server::Impl::RunSearch(const search::SearchRequ
     }
   }
   if (!node_lock.owns_lock()) node_lock.lock();
+  // The searches that arrive together before there is a verified state (right after a start)
+  // all queue here; the first one leaves one, and the others then need not run one by one on the
+  // node: a handle in step answers them in parallel.
+  if (!tried_in_step) {
+    if (const std::optional<service::VerifiedIndex> verified = searchers->verified()) {
+      Result<uint64_t> sequence = current_sequence();
+      if (!sequence.ok()) return sequence.status();
+      if (*sequence == verified->sequence) {
+        node_lock.unlock();
+        if (auto r = on_reader(*verified, *sequence, /*behind=*/false)) return std::move(*r);
+        node_lock.lock();
+      }
+    }
+  }
   Result<service::SearchResponse> r = search != nullptr ? service::Search(*node, *search, error)
                                                         : service::Similar(*node, *similar, error);
   // The state the next searches may trust (usually found in step right away: Search just

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "api/api.h"
 #include "api/internal.h"
 #include "api/record_cache.h"
+#include "api/search_pool.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -291,6 +294,39 @@ TEST_F(ServeTest, IndexBehindIsCaughtUpAndDamagedIndexIsRebuilt) {
   const Json next = Search("tractor");
   EXPECT_EQ(Ids(next), Ids(before));
   EXPECT_TRUE(next["notices"].empty()) << next.dump();
+}
+
+// Under a load beyond the handles, searches are served in arrival order: a handle given back goes
+// to the request that has waited longest, never to one that arrives later (such barging is what
+// left some searches waiting past the client's timeout while others were served).
+TEST_F(ServeTest, SearchPoolServesWaitingRequestsInArrivalOrder) {
+  SearchPool pool((home_ / "index").string(), /*max_handles=*/1);
+  std::optional<Result<SearchPool::Lease>> first(pool.Acquire());
+  ASSERT_TRUE(first->ok()) << first->status().ToString();
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::thread> waiters;
+  constexpr int kWaiters = 6;
+  for (int i = 0; i < kWaiters; ++i) {
+    waiters.emplace_back([&pool, &mu, &order, i] {
+      Result<SearchPool::Lease> lease = pool.Acquire();
+      EXPECT_TRUE(lease.ok());
+      std::lock_guard lock(mu);  // released before the lease: the order is recorded first
+      order.push_back(i);
+    });
+    while (pool.waiting() < static_cast<size_t>(i + 1)) std::this_thread::yield();
+  }
+  first.reset();  // the handle goes to waiter 0, not to the request below that comes later
+  {
+    Result<SearchPool::Lease> late = pool.Acquire();
+    ASSERT_TRUE(late.ok());
+    std::lock_guard lock(mu);
+    order.push_back(kWaiters);
+  }
+  for (std::thread& t : waiters) t.join();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, kWaiters}));
+  EXPECT_EQ(pool.open_handles(), 1u);
+  EXPECT_EQ(pool.waiting(), 0u);
 }
 
 }  // namespace

@@ -3,9 +3,13 @@
 // routes.cc. One request runs on one worker thread from start to end, so the state the pipeline
 // stages share lives in a thread_local RequestState.
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -132,42 +136,83 @@ void LogFile::Write(std::string_view line) {
 
 Status ReaderPool::Open(const std::string& path, size_t count) {
   for (size_t i = 0; i < count; ++i) {
-    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> s, store::Store::OpenSqlite(path));
-    free_.push_back(s.get());
-    all_.push_back(std::move(s));
+    auto slot = std::make_unique<Slot>();
+    IPDX_ASSIGN_OR_RETURN(slot->store, store::Store::OpenSqlite(path));
+    slots_.push_back(std::move(slot));
   }
   return Status::Ok();
 }
 
-ReaderPool::Lease ReaderPool::Acquire() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return !free_.empty(); });
-  store::Store* s = free_.back();
-  free_.pop_back();
-  return Lease(this, s);
+ReaderPool::Slot* ReaderPool::TryTake() {
+  thread_local size_t hint = 0;
+  const size_t n = slots_.size();
+  for (size_t i = 0; i < n; ++i) {
+    Slot* slot = slots_[(hint + i) % n].get();
+    if (!slot->busy.load() && !slot->busy.exchange(true)) {
+      hint = (hint + i) % n;
+      return slot;
+    }
+  }
+  return nullptr;
 }
 
-void ReaderPool::Release(store::Store* s) {
-  {
+ReaderPool::Lease ReaderPool::Acquire() {
+  if (Slot* slot = TryTake()) return Lease(this, slot);
+  std::unique_lock lock(mu_);
+  waiting_.fetch_add(1);
+  // Registered as waiting before looking again: a connection returned after this look sees the
+  // count and wakes us (Release), one returned before it is found here.
+  Slot* slot = nullptr;
+  cv_.wait(lock, [&] { return (slot = TryTake()) != nullptr; });
+  waiting_.fetch_sub(1);
+  return Lease(this, slot);
+}
+
+void ReaderPool::Release(Slot* slot) {
+  slot->busy.store(false);
+  if (waiting_.load() > 0) {
     std::lock_guard lock(mu_);
-    free_.push_back(s);
+    cv_.notify_one();
   }
-  cv_.notify_one();
 }
 
 // ---- Metrics ---------------------------------------------------------------------------------
 
+namespace {
+std::atomic<uint64_t> g_next_metrics_id{1};
+}  // namespace
+
+Metrics::Metrics() : id_(g_next_metrics_id.fetch_add(1)) {}
+
+Metrics::Shard& Metrics::LocalShard() {
+  // One shard per (thread, Metrics): a worker thread serves one server all its life, but tests
+  // run several servers in one process, one after the other.
+  thread_local uint64_t owner = 0;
+  thread_local Shard* shard = nullptr;
+  if (owner != id_) {
+    auto made = std::make_unique<Shard>();
+    shard = made.get();
+    owner = id_;
+    std::lock_guard lock(mu_);
+    shards_.push_back(std::move(made));
+  }
+  return *shard;
+}
+
 void Metrics::Observe(std::string_view route, std::string_view method, int status, double seconds) {
-  std::lock_guard lock(mu_);
+  Shard& shard = LocalShard();
+  std::lock_guard lock(shard.mu);
   const std::tuple<std::string_view, std::string_view, int> key{route, method, status};
-  auto counter = requests_.find(key);
-  if (counter == requests_.end()) {
-    counter =
-        requests_.emplace(std::tuple(std::string(route), std::string(method), status), 0).first;
+  auto counter = shard.requests.find(key);
+  if (counter == shard.requests.end()) {
+    counter = shard.requests.emplace(std::tuple(std::string(route), std::string(method), status), 0)
+                  .first;
   }
   ++counter->second;
-  auto histogram = latency_.find(route);
-  if (histogram == latency_.end()) histogram = latency_.emplace(route, Histogram{}).first;
+  auto histogram = shard.latency.find(route);
+  if (histogram == shard.latency.end()) {
+    histogram = shard.latency.emplace(route, Histogram{}).first;
+  }
   Histogram& h = histogram->second;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.counts[i];
@@ -192,17 +237,29 @@ void Metrics::Ingested(const service::IngestSummary& s) {
 
 std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& gauges) {
   std::lock_guard lock(mu_);
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;
+  std::map<std::string, Histogram> latency;
+  for (const std::unique_ptr<Shard>& shard : shards_) {
+    std::lock_guard shard_lock(shard->mu);
+    for (const auto& [key, n] : shard->requests) requests[key] += n;
+    for (const auto& [route, h] : shard->latency) {
+      Histogram& sum = latency[route];
+      for (size_t i = 0; i < kBuckets.size(); ++i) sum.counts[i] += h.counts[i];
+      sum.count += h.count;
+      sum.sum += h.sum;
+    }
+  }
   std::string out;
   out += "# HELP ipdx_http_requests_total HTTP requests by route, method and status.\n";
   out += "# TYPE ipdx_http_requests_total counter\n";
-  for (const auto& [key, n] : requests_) {
+  for (const auto& [key, n] : requests) {
     const auto& [route, method, status] = key;
     out += fmt::format("ipdx_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
                        route, method, status, n);
   }
   out += "# HELP ipdx_http_request_duration_seconds Time from request start to response.\n";
   out += "# TYPE ipdx_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, h] : latency) {
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       out += fmt::format("ipdx_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
                          route, kBuckets[i], h.counts[i]);
@@ -233,6 +290,10 @@ std::string Metrics::Render(const std::vector<std::pair<std::string, double>>& g
 }
 
 // ---- responses -------------------------------------------------------------------------------
+
+void AddTrustedHeader(httplib::Response& res, const char* name, std::string_view value) {
+  res.headers.emplace(name, value);
+}
 
 void SendJson(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
@@ -278,9 +339,10 @@ namespace {
 // The validator headers; true when the client's copy is current (304, no body).
 bool NotModified(const httplib::Request& req, httplib::Response& res, const std::string& etag,
                  const std::string& cache_control) {
-  res.set_header("ETag", etag);
-  res.set_header("Cache-Control", cache_control);
-  res.set_header("Vary", "Accept, Accept-Encoding, Origin, Authorization");
+  // The ETag is a quoted hex digest and the Cache-Control one of the server's own values.
+  AddTrustedHeader(res, "ETag", etag);
+  AddTrustedHeader(res, "Cache-Control", cache_control);
+  AddTrustedHeader(res, "Vary", "Accept, Accept-Encoding, Origin, Authorization");
   if (req.has_header("If-None-Match") && ETagMatches(req.get_header_value("If-None-Match"), etag)) {
     res.status = 304;
     return true;
@@ -308,11 +370,12 @@ void SendCacheableWithTag(const httplib::Request& req, httplib::Response& res,
 Server::Impl::Impl(std::string home_in, ServerConfig config_in)
     : home(std::move(home_in)),
       config(std::move(config_in)),
+      cache_control_reads(config.public_reads ? "public, max-age=60" : "private, max-age=60"),
+      cache_control_immutable(config.public_reads ? "public, max-age=31536000, immutable"
+                                                  : "private, max-age=31536000, immutable"),
       limiter(config.rate_limit, config.rate_burst) {}
 
-std::string Server::Impl::CacheControlForReads() const {
-  return config.public_reads ? "public, max-age=60" : "private, max-age=60";
-}
+std::string Server::Impl::CacheControlForReads() const { return cache_control_reads; }
 
 namespace {
 
@@ -348,13 +411,15 @@ const Route* Server::Impl::MatchRoute(const std::string& method, const std::stri
 }
 
 void Server::Impl::AddSecurityHeaders(httplib::Response& res) const {
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox");
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_header("X-Frame-Options", "DENY");
-  res.set_header("Cross-Origin-Resource-Policy",
-                 config.cors_origins.empty() ? "same-origin" : "cross-origin");
-  if (tls) res.set_header("Strict-Transport-Security", "max-age=31536000");
+  // Constant values: added without set_header's scan for CR and LF (AddTrustedHeader).
+  AddTrustedHeader(res, "X-Content-Type-Options", "nosniff");
+  AddTrustedHeader(res, "Content-Security-Policy",
+                   "default-src 'none'; frame-ancestors 'none'; sandbox");
+  AddTrustedHeader(res, "Referrer-Policy", "no-referrer");
+  AddTrustedHeader(res, "X-Frame-Options", "DENY");
+  AddTrustedHeader(res, "Cross-Origin-Resource-Policy",
+                   config.cors_origins.empty() ? "same-origin" : "cross-origin");
+  if (tls) AddTrustedHeader(res, "Strict-Transport-Security", "max-age=31536000");
 }
 
 bool Server::Impl::OriginAllowed(const std::string& origin) const {
@@ -395,7 +460,30 @@ httplib::Server::HandlerResponse Server::Impl::PreRouting(const httplib::Request
     const_cast<httplib::Request&>(req).set_header("Connection", "close");
     res.set_header("Connection", "close");
   }
+  if (r == httplib::Server::HandlerResponse::Unhandled &&
+      (req.method == "GET" || req.method == "HEAD") && !req.has_header("Content-Length") &&
+      !req.has_header("Transfer-Encoding")) {
+    // A read without a body is answered here: handing it back to httplib only has it match its
+    // catch-all pattern with std::regex again (a large part of a cached record fetch).
+    RunChosenRoute(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  }
   return r;
+}
+
+void Server::Impl::RunChosenRoute(const httplib::Request& req, httplib::Response& res) {
+  const Route* route = CurrentRequest().route;
+  if (route == nullptr) {  // cannot happen: PreRouting answers requests without a route
+    SendError(res, 404, "notFound", "no resource at " + req.path);
+    return;
+  }
+  // The handlers read path parameters from req.matches, as if httplib had matched the route.
+  // httplib's Request object is not const (it passes it on as const&), so filling it is sound.
+  // A route without parameters needs no match.
+  if (route->by_regex || route->info.path.find('{') != std::string::npos) {
+    std::regex_match(req.path, const_cast<httplib::Request&>(req).matches, route->regex);
+  }
+  RunRoute(*route, req, res, nullptr);
 }
 
 httplib::Server::HandlerResponse Server::Impl::PreRoutingChecks(const httplib::Request& req,
@@ -644,14 +732,17 @@ void Server::Impl::RunRoute(const Route& route, const httplib::Request& req, htt
                             const httplib::ContentReader* reader) {
   RequestState& st = CurrentRequest();
   try {
-    if (reader == nullptr && !CheckSignature(req, res, ContentDigest(req.body))) return;
+    // The body's digest is worth computing only for a signed request (a SHA-256 a request).
+    if (reader == nullptr && st.signature_pending &&
+        !CheckSignature(req, res, ContentDigest(req.body))) {
+      return;
+    }
     route.handler(req, res, reader);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ipdx serve: %s %s: exception: %s\n", req.method.c_str(), req.path.c_str(),
                  e.what());
     SendError(res, 500, "internal", "internal error; see the server log");
   }
-  (void)st;
 }
 
 void Server::Impl::AddRoute(std::string method, std::string path, Scope scope, bool always_public,
@@ -730,6 +821,10 @@ Status Server::Impl::Start() {
   http->set_write_timeout(config.request_timeout_s, 0);
   http->set_payload_max_length(config.max_body_bytes);
   http->set_tcp_nodelay(true);
+  http->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_socket = static_cast<int>(sock);
+  });
   http->set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return PreRouting(req, res); });
   http->set_logger(
@@ -767,17 +862,9 @@ Status Server::Impl::Start() {
     });
   }
   auto chosen = [this](const httplib::Request& req, httplib::Response& res) {
-    const Route* route = CurrentRequest().route;
-    if (route == nullptr) {  // cannot happen: PreRouting answers requests without a route
-      SendError(res, 404, "notFound", "no resource at " + req.path);
-      return;
-    }
-    // The handlers read path parameters from req.matches, as if httplib had matched the route.
-    // httplib's Request object is not const (it passes it on as const&), so filling it is sound.
-    std::regex_match(req.path, const_cast<httplib::Request&>(req).matches, route->regex);
-    RunRoute(*route, req, res, nullptr);
+    RunChosenRoute(req, res);
   };
-  http->Get("/.*", chosen);
+  http->Get("/.*", chosen);   // PreRouting runs GET routes itself; this serves the rest
   http->Post("/.*", chosen);  // POST routes, and streaming ones called without a body
   return Status::Ok();
 }
@@ -809,6 +896,11 @@ Result<std::string> Server::Bind() {
   }
   if (bound <= 0) {
     return Status::Unavailable("cannot listen on " + listen + " (address in use or not local)");
+  }
+  // Listening again on a listening socket only changes its backlog (the kernel caps it at
+  // net.core.somaxconn). Without it, a burst of new connections overflows the queue.
+  if (impl_->listen_socket >= 0 && ::listen(impl_->listen_socket, SOMAXCONN) != 0) {
+    return Status::Unavailable("cannot listen on " + listen + ": " + std::strerror(errno));
   }
   impl_->port = bound;
   const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;

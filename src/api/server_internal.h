@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -89,40 +90,51 @@ class LogFile {
   std::jthread flusher_;  // last: stopped before the rest is destroyed
 };
 
-// Read-only store connections lent to one request at a time. Thread-safe.
+// Read-only store connections lent to one request at a time. Thread-safe. Every record fetch
+// borrows one, so taking and returning a free connection is a compare-and-swap on its slot (each
+// thread starts where it last found one); only when all are busy does a request wait on the
+// mutex until one is returned.
 class ReaderPool {
  public:
+  struct Slot {
+    std::unique_ptr<store::Store> store;
+    std::atomic<bool> busy{false};
+  };
   class Lease {
    public:
-    Lease(ReaderPool* pool, store::Store* s) : pool_(pool), store_(s) {}
+    Lease(ReaderPool* pool, Slot* slot) : pool_(pool), slot_(slot) {}
     ~Lease() {
-      if (store_ != nullptr) pool_->Release(store_);
+      if (slot_ != nullptr) pool_->Release(slot_);
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    store::Store* operator->() { return store_; }
-    store::Store& operator*() { return *store_; }
+    store::Store* operator->() { return slot_->store.get(); }
+    store::Store& operator*() { return *slot_->store; }
 
    private:
     ReaderPool* pool_;
-    store::Store* store_;
+    Slot* slot_;
   };
   Status Open(const std::string& path, size_t count);
   Lease Acquire();
 
  private:
-  void Release(store::Store* s);
+  Slot* TryTake();
+  void Release(Slot* slot);
+  std::vector<std::unique_ptr<Slot>> slots_;  // fixed after Open
+  std::atomic<int> waiting_{0};               // requests blocked in Acquire
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::unique_ptr<store::Store>> all_;
-  std::vector<store::Store*> free_;
 };
 
-// Prometheus counters and histograms. Thread-safe.
+// Prometheus counters and histograms. Thread-safe. Every request is observed, so request counts
+// and latencies go to a shard of the calling thread (its own mutex, which only Render ever
+// contends); Render adds the shards up. Shards live as long as the Metrics.
 class Metrics {
  public:
   static constexpr std::array<double, 14> kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  Metrics();
   void Observe(std::string_view route, std::string_view method, int status, double seconds);
   void Refused(const std::string& reason);
   void Ingested(const service::IngestSummary& summary);
@@ -135,14 +147,25 @@ class Metrics {
     uint64_t count = 0;
     double sum = 0;
   };
+  struct Shard {
+    std::mutex mu;
+    // Transparent comparators: a request that finds its counters allocates nothing.
+    std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests;
+    std::map<std::string, Histogram, std::less<>> latency;
+  };
+  Shard& LocalShard();
+
+  const uint64_t id_;  // tells this Metrics from an earlier one at the same address
   std::mutex mu_;
-  // Transparent comparators: a request that finds its counters allocates nothing.
-  std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests_;
-  std::map<std::string, Histogram, std::less<>> latency_;
-  std::map<std::string, uint64_t> refused_;
-  std::array<uint64_t, 5> ingest_{};
+  std::vector<std::unique_ptr<Shard>> shards_;  // mu_
+  std::map<std::string, uint64_t> refused_;     // mu_
+  std::array<uint64_t, 5> ingest_{};            // mu_
 };
 
+// Adds a header whose value the server made itself (a constant, a digest, its configuration),
+// skipping httplib's check for CR and LF that set_header makes on every header: that check is for
+// values that come from a request, which must still go through set_header.
+void AddTrustedHeader(httplib::Response& res, const char* name, std::string_view value);
 void SendJson(httplib::Response& res, int status, const std::string& body);
 void SendError(httplib::Response& res, int status, std::string_view code, std::string_view message,
                std::string_view details_json = {});
@@ -186,6 +209,8 @@ struct Server::Impl {
                       const std::string& body_digest);
   void RunRoute(const Route& route, const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
+  // Runs the route PreRouting chose (CurrentRequest().route) on a request without a body stream.
+  void RunChosenRoute(const httplib::Request& req, httplib::Response& res);
   void Log(const httplib::Request& req, const httplib::Response& res);
   void AddSecurityHeaders(httplib::Response& res) const;
   bool OriginAllowed(const std::string& origin) const;
@@ -206,8 +231,16 @@ struct Server::Impl {
 
   std::string home;
   ServerConfig config;
+  // Cache-Control of current records and lists ("public, max-age=60", private when reads need a
+  // token) and of stored versions (immutable), made once from the configuration.
+  std::string cache_control_reads;
+  std::string cache_control_immutable;
   bool tls = false;
   int port = 0;
+  // The listening socket, as httplib made it (set_socket_options sees it before bind), so Bind
+  // can give it a deep accept queue: httplib listens with a backlog of 5, and the connections a
+  // client opens at once beyond that are dropped and retried a second or more later.
+  int listen_socket = -1;
 
   // The node: ingest and search (externally synchronised, so under node_mu).
   std::mutex node_mu;
