@@ -38,9 +38,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Window bounds. 32 MiB of source bytes in flight keeps peak memory (source + decoded records +
-// parser state of the documents being decoded) far below 256 MiB; one document larger than the
-// budget is still let through alone.
+// Window bounds. 32 MiB of source bytes in flight (counted with the document that would enter)
+// keeps peak memory (source + decoded records + parser state of the documents being decoded) far
+// below 256 MiB; one document larger than the budget is still let through alone.
 constexpr uint64_t kMaxInflightBytes = 32ull << 20;
 constexpr size_t kMinInflightDocs = 16;
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
@@ -156,7 +156,8 @@ class Pipeline {
         std::unique_lock lock(mu_);
         space_cv_.wait(lock, [&] {
           return abort_ || window_.empty() ||
-                 (window_.size() < max_docs_ && inflight_bytes_ < kMaxInflightBytes);
+                 (window_.size() < max_docs_ &&
+                  inflight_bytes_ + item->raw_size <= kMaxInflightBytes);
         });
         if (abort_) return;
         inflight_bytes_ += item->raw_size;

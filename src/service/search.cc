@@ -7,6 +7,7 @@
 // are read.
 #include "service/search.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -45,6 +46,7 @@ void CloseIndex(SearchIndexSlot& slot) {
   slot.verified = false;
   slot.sequence = 0;
   slot.pending = 0;
+  slot.pending_text_bytes = 0;
   slot.pending_to = 0;
 }
 
@@ -58,26 +60,58 @@ Status OpenInto(Node& node, bool writable) {
   return Status::Ok();
 }
 
-// Indexes the current copies written after `from` (a writable slot): returns the last sequence
-// indexed (`from` when nothing was missing) and adds the count to *indexed.
-Result<uint64_t> AddSince(Node& node, uint64_t from, uint64_t* indexed) {
+// Commits what the slot has pending (writable).
+Status CommitPending(SearchIndexSlot& slot) {
+  IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(slot.pending_to)));
+  slot.sequence = slot.pending_to;
+  slot.pending = 0;
+  slot.pending_text_bytes = 0;
+  return Status::Ok();
+}
+
+// The copies to read next: as many as fit `page_bytes` of text at the size of the largest copy of
+// the last page, at least one, and growing by at most a factor 2 a page (so a run of small
+// copies does not admit a page of large ones).
+size_t NextPageSize(size_t last_page, uint64_t largest_text_bytes, uint64_t page_bytes) {
+  const uint64_t fit = page_bytes / std::max<uint64_t>(largest_text_bytes, 1);
+  const uint64_t limit = std::min<uint64_t>({fit, 2 * static_cast<uint64_t>(last_page), kPage});
+  return static_cast<size_t>(std::max<uint64_t>(limit, 1));
+}
+
+// Indexes the current copies written after slot.pending_to (a writable slot), committing whenever
+// `budget` is reached; what is left pending is the caller's to commit. Returns the copies indexed.
+Result<uint64_t> AddPending(Node& node, const IndexCommitBudget& budget) {
   SearchIndexSlot& slot = node.search_index_slot();
-  uint64_t sequence = from;
+  uint64_t indexed = 0;
+  // Pages bounded by text (the first one is a single copy: nothing is known yet), each indexed and
+  // counted against the commit budget before the next is read, so neither the copies read back
+  // nor Xapian's pending changes outgrow the budget, however large the batch or its documents.
+  size_t page_size = 1;
   for (;;) {
     IPDX_ASSIGN_OR_RETURN(std::vector<store::CopyChange> changes,
-                          node.store().ListCurrentSince(sequence, kPage));
+                          node.store().ListCurrentSince(slot.pending_to, page_size));
     if (changes.empty()) break;
+    indexed += changes.size();
     std::vector<search::Index::Item> items;
     items.reserve(changes.size());
+    uint64_t largest = 0;
     for (const store::CopyChange& change : changes) {
       items.push_back({&change.publisher, &change.record});
+      const uint64_t text = IndexTextBytes(change.record);
+      largest = std::max(largest, text);
+      slot.pending_text_bytes += text;
     }
     // Text analysis in parallel, the Xapian writes in order on this thread.
     IPDX_RETURN_IF_ERROR(slot.index->ReplaceMany(items));
-    sequence = changes.back().sequence;
-    *indexed += changes.size();
+    slot.pending_to = changes.back().sequence;
+    slot.pending += changes.size();
+    if (slot.pending_text_bytes >= budget.text_bytes || slot.pending >= budget.documents) {
+      IPDX_RETURN_IF_ERROR(CommitPending(slot));
+    }
+    if (changes.size() < page_size) break;  // the store has no more
+    page_size = NextPageSize(page_size, largest, budget.page_bytes);
   }
-  return sequence;
+  return indexed;
 }
 
 // Refuses to rebuild under the feet of another process's writer (its commits would go to the
@@ -199,11 +233,7 @@ Result<search::Index*> EnsureIndex(Node& node, std::vector<IndexNotice>* notices
   };
 
   for (;;) {
-    if (slot.writable && slot.pending > 0) {
-      IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(slot.pending_to)));
-      slot.sequence = slot.pending_to;
-      slot.pending = 0;
-    }
+    if (slot.writable && slot.pending > 0) IPDX_RETURN_IF_ERROR(CommitPending(slot));
     if (!slot.index) {
       Status opened = OpenInto(node, /*writable=*/false);
       if (!opened.ok()) {
@@ -242,10 +272,9 @@ Result<search::Index*> EnsureIndex(Node& node, std::vector<IndexNotice>* notices
         IPDX_RETURN_IF_ERROR(writable);
         continue;  // inspect again through the writer
       }
-      uint64_t indexed = 0;
-      IPDX_ASSIGN_OR_RETURN(const uint64_t reached, AddSince(node, seen.sequence, &indexed));
-      IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(reached)));
-      slot.sequence = reached;
+      slot.pending_to = seen.sequence;
+      IPDX_ASSIGN_OR_RETURN(const uint64_t indexed, AddPending(node, IndexCommitBudget{}));
+      IPDX_RETURN_IF_ERROR(CommitPending(slot));
       slot.verified = false;
       notices->push_back({IndexNotice::Action::kCaughtUp,
                           "search index caught up with the store: " + std::to_string(indexed) +
@@ -333,7 +362,7 @@ Result<IndexNotice> SyncIndex(Node& node) {
 
 namespace {
 
-Status IndexBatch(Node& node) {
+Status IndexBatch(Node& node, const IndexCommitBudget& budget) {
   SearchIndexSlot& slot = node.search_index_slot();
   if (!slot.index || !slot.writable) {
     IPDX_RETURN_IF_ERROR(OpenInto(node, /*writable=*/true));
@@ -346,15 +375,7 @@ Status IndexBatch(Node& node) {
     slot.sequence = seen.sequence;
     slot.pending_to = seen.sequence;
   }
-  uint64_t indexed = 0;
-  IPDX_ASSIGN_OR_RETURN(slot.pending_to, AddSince(node, slot.pending_to, &indexed));
-  slot.pending += indexed;
-  if (slot.pending >= kIndexCommitEvery) {
-    IPDX_RETURN_IF_ERROR(slot.index->Commit(MarkFor(slot.pending_to)));
-    slot.sequence = slot.pending_to;
-    slot.pending = 0;
-  }
-  return Status::Ok();
+  return AddPending(node, budget).status();
 }
 
 void NoteIndexProblem(Node& node, const Status& status, IngestSummary* summary) {
@@ -365,9 +386,27 @@ void NoteIndexProblem(Node& node, const Status& status, IngestSummary* summary) 
 
 }  // namespace
 
-void IndexCommittedBatch(Node& node, IngestSummary* summary) {
+uint64_t IndexTextBytes(const model::Record& record) {
+  // Identifiers, dates, classification symbols and the stored document data of any record.
+  constexpr uint64_t kPerDocument = 1024;
+  uint64_t bytes = kPerDocument;
+  for (const auto* texts : {&record.titles, &record.abstracts, &record.descriptions}) {
+    for (const model::LangText& t : *texts) bytes += t.text.size();
+  }
+  for (const model::ClaimSet& set : record.claims) {
+    for (const std::string& claim : set.claims) bytes += claim.size();
+  }
+  for (const auto* parties :
+       {&record.applicants, &record.inventors, &record.assignees, &record.agents}) {
+    for (const model::Party& party : *parties) bytes += party.name.size() + party.address.size();
+  }
+  for (const model::Citation& citation : record.citations) bytes += citation.text.size();
+  return bytes;
+}
+
+void IndexCommittedBatch(Node& node, IngestSummary* summary, const IndexCommitBudget& budget) {
   if (!summary->index_warning.empty()) return;  // gave up for this run; the store is complete
-  Status status = IndexBatch(node);
+  Status status = IndexBatch(node, budget);
   if (!status.ok()) NoteIndexProblem(node, status, summary);
 }
 
@@ -375,7 +414,7 @@ void FinishIndexing(Node& node, IngestSummary* summary) {
   SearchIndexSlot& slot = node.search_index_slot();
   if (!summary->index_warning.empty() || !slot.index || !slot.writable) return;
   if (slot.pending > 0) {
-    Status status = slot.index->Commit(MarkFor(slot.pending_to));
+    Status status = CommitPending(slot);
     if (!status.ok()) return NoteIndexProblem(node, status, summary);
   }
   CloseIndex(slot);  // release the writer for other processes

@@ -84,14 +84,41 @@ Result<IndexNotice> SyncIndex(Node& node);
 
 // ---- ingest hooks (service/ingest.cc) --------------------------------------------------------
 
-// Called after each committed store batch: indexes the copies committed since the index's mark.
-// The index is committed every kIndexCommitEvery documents and by FinishIndexing. Never fails
-// the ingest: the store is the truth. A problem (another process holds the index writer, ...)
-// is recorded in summary->index_warning and the next search or `ipdx reindex` catches up.
-void IndexCommittedBatch(Node& node, IngestSummary* summary);
+// Memory bound of the indexing done by ingest and sync. Xapian keeps every change since the
+// index's last commit in memory (each word's postings and positions), and the copies to index are
+// read back from the store in pages. Both grow with the text of the documents, not their number
+// (a full-text grant carries a thousand times the text of a bibliographic record), so both are
+// bounded by text bytes (IndexTextBytes):
+//   - text_bytes: the index commits as soon as the text added since its last commit reaches it.
+//     Measured (bench/README.md, "Memory"): Xapian's pending changes plus the documents built
+//     ahead take about 5 bytes of memory per byte of pending text, so 24 MiB keeps indexing
+//     near 120 MiB whatever the input size and document size;
+//   - documents: and after this many documents at the latest (tiny records cost per document);
+//   - page_bytes: the copies read back from the store at a time carry about this much text (at
+//     least one copy; a page never holds more than 1000).
+// Commits are crash safe at any point: the committed mark never runs ahead of what is indexed
+// (the class comment), so a killed ingest leaves an index that is behind and caught up later.
+inline constexpr uint64_t kIndexCommitTextBytes = 24ull << 20;
+inline constexpr uint64_t kIndexCommitMaxDocuments = 20000;
+inline constexpr uint64_t kIndexPageTextBytes = 4ull << 20;
+struct IndexCommitBudget {
+  uint64_t text_bytes = kIndexCommitTextBytes;
+  uint64_t documents = kIndexCommitMaxDocuments;
+  uint64_t page_bytes = kIndexPageTextBytes;
+};
+
+// The text of `record` that indexing analyses, in bytes: titles, abstracts, claims,
+// descriptions, party names and addresses, citations' text, plus a fixed allowance for the
+// identifiers, dates and classifications every document carries. What the budget counts.
+uint64_t IndexTextBytes(const model::Record& record);
+
+// Called after each committed store batch: indexes the copies committed since the index's mark,
+// committing the index whenever `budget` is reached (and FinishIndexing commits the rest). Never
+// fails the ingest: the store is the truth. A problem (another process holds the index writer,
+// ...) is recorded in summary->index_warning and the next search or `ipdx reindex` catches up.
+void IndexCommittedBatch(Node& node, IngestSummary* summary, const IndexCommitBudget& budget = {});
 // Called at the end of an ingest: commits what IndexCommittedBatch added and releases the writer.
 void FinishIndexing(Node& node, IngestSummary* summary);
-inline constexpr uint64_t kIndexCommitEvery = 5000;
 
 // ---- searches on read-only handles, beside the Node (ipdx serve) -----------------------------
 //

@@ -28,10 +28,11 @@ namespace ipdx::service {
 struct SearchIndexSlot {
   std::unique_ptr<search::Index> index;  // nullptr until first use
   bool writable = false;
-  bool verified = false;    // compared with the store (copies and sequence) since opening
-  uint64_t sequence = 0;    // store sequence the committed index reflects
-  uint64_t pending = 0;     // documents added since the last index commit (writable only)
-  uint64_t pending_to = 0;  // store sequence the pending documents reach
+  bool verified = false;            // compared with the store (copies and sequence) since opening
+  uint64_t sequence = 0;            // store sequence the committed index reflects
+  uint64_t pending = 0;             // documents added since the last index commit (writable only)
+  uint64_t pending_text_bytes = 0;  // their text (service::IndexTextBytes, the commit budget)
+  uint64_t pending_to = 0;          // store sequence the pending documents reach
 };
 
 // The node's loaded classifier model (service/classify.h). Managed only by service/classify.cc;
