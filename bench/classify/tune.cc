@@ -3,14 +3,16 @@
 // chosen"). The held-out test split is never read here: test figures come from
 // `ipdx classifier eval` after the settings are fixed.
 //
-//   ipdx_bench_classify_tune --work DIR [--quick] INPUT...
+//   ipdx_bench_classify_tune --work DIR [--quick] [--dump FILE] INPUT...
 //
 // INPUT: files or folders read through the codec as `ipdx classifier train --extra-data` reads
 // them (the first copy of a publication id wins, as the node's own copy does). For each
 // fastText setting of the grid it trains a subclass model (classify::Classifier::Train, seed 42,
 // one thread) and ranks every validation document with fastText and kNN; then it prints, per
 // setting, validation three-guesses (and all-categories) of fastText, kNN and of several
-// ensemble rules, each at its best weight on the same validation split.
+// ensemble rules, each at its best weight on the same validation split. --dump FILE trains the
+// default setting only and writes each validation document's gold labels and fastText and kNN
+// rankings (and each label's main-label rate) to FILE, for studies outside C++.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -92,7 +94,7 @@ std::vector<Scored> Combine(std::string rule, const std::vector<Scored>& ft,
     rule = rule.substr(0, p);
   }
   std::map<std::string, double> sums;
-  if (rule == "linear-normalised") {  // the rule of classifier.cc
+  if (rule == "linear-normalised") {  // the rule of classifier.cc before issue 7
     double total = 0;
     for (const Scored& s : ft) total += s.score;
     for (const Scored& s : ft) sums[s.label] += total > 0 ? w * s.score / total : 0;
@@ -135,6 +137,7 @@ std::vector<Scored> Combine(std::string rule, const std::vector<Scored>& ft,
 int main(int argc, char** argv) {
   std::string work;
   bool quick = false;
+  std::string dump;  // --dump FILE: the default setting only; write the validation rankings
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -142,12 +145,14 @@ int main(int argc, char** argv) {
       work = argv[++i];
     } else if (a == "--quick") {
       quick = true;
+    } else if (a == "--dump" && i + 1 < argc) {
+      dump = argv[++i];
     } else {
       args.push_back(a);
     }
   }
   if (work.empty() || args.empty()) {
-    std::cerr << "usage: ipdx_bench_classify_tune --work DIR [--quick] INPUT...\n";
+    std::cerr << "usage: ipdx_bench_classify_tune --work DIR [--quick] [--dump FILE] INPUT...\n";
     return 2;
   }
   std::vector<Example> examples = ReadExamples(Inputs(args));
@@ -181,6 +186,7 @@ int main(int argc, char** argv) {
             {50, 100, 1, 1.0, 25}, {100, 64, 2, 0.5, 25}, {25, 64, 2, 1.0, 25},
             {25, 64, 2, 0.5, 10},  {25, 64, 2, 0.5, 50}};
   }
+  if (!dump.empty()) grid = {{25, 64, 2, 1.0, 25}};
   g_main_rate = &main_rate;
   const std::vector<std::string> rules = {"linear-normalised",         "linear-raw",
                                           "linear-normalised+main0.5", "linear-normalised+main1",
@@ -236,6 +242,34 @@ int main(int argc, char** argv) {
       for (auto& [l, v] : ka) v /= total;
       knn_main.push_back(km);
       knn_any.push_back(ka);
+    }
+    if (!dump.empty()) {
+      // One line a validation document: gold labels, then fastText's and kNN's rankings
+      // (LABEL=SCORE, ';'-separated); then one line a label with its main-label rate.
+      std::FILE* f = std::fopen(dump.c_str(), "w");
+      if (f == nullptr) {
+        std::cerr << "cannot write " << dump << "\n";
+        return 1;
+      }
+      auto join = [](const std::vector<Scored>& v) {
+        std::string s;
+        for (const Scored& x : v) {
+          if (!s.empty()) s += ';';
+          char num[32];
+          std::snprintf(num, sizeof num, "%.9g", x.score);
+          s += x.label + "=" + num;
+        }
+        return s;
+      };
+      for (size_t i = 0; i < gold.size(); ++i) {
+        std::string g2;
+        for (const std::string& l : gold[i]) g2 += (g2.empty() ? "" : ";") + l;
+        std::fprintf(f, "doc\t%s\t%s\t%s\n", g2.c_str(), join(ft[i]).c_str(), join(knn[i]).c_str());
+      }
+      for (const auto& [l, r] : main_rate) std::fprintf(f, "rate\t%s\t%.17g\n", l.c_str(), r);
+      std::fclose(f);
+      fs::remove_all(dir);
+      return 0;
     }
     auto metric = [&](const std::vector<std::vector<Scored>>& ranked) {
       std::vector<std::vector<std::string>> p;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "classify/classify.h"
+#include "classify/ensemble.h"
 #include "common/clock.h"
 #include "search/search.h"
 
@@ -29,16 +30,16 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kLabelPrefix = "__label__";
-// Format 2 added main_exponent and the "labelled" lines; format-1 models still load (g = 0).
-constexpr int kManifestFormat = 2;
+// Format 2 added main_exponent and the "labelled" lines; format 3 replaced Platt scaling
+// (platt_a, platt_b) by the temperatures of the calibrated ensemble. Older models still load, with
+// g = 0 (format 1) and both temperatures 1 (formats 1 and 2).
+constexpr int kManifestFormat = 3;
 // Exponents of the main-label rate tried on the validation split.
 constexpr std::array<double, 3> kMainExponents = {0.0, 0.5, 1.0};
 // fastText hashes word bigrams into this many rows; the input matrix is (words + buckets) x dim.
 constexpr int kBuckets = 50000;
 // Ensemble weights tried on the validation split.
 constexpr int kWeightSteps = 20;
-// Candidates per validation document used to fit the calibration.
-constexpr size_t kCalibrationCandidates = 10;
 // A neighbour's secondary symbols weigh half its main one.
 constexpr double kSecondaryVote = 0.5;
 
@@ -188,30 +189,10 @@ Result<std::string> ReadFile(const fs::path& path) {
   return ss.str();
 }
 
-void SortScored(std::vector<Scored>* v) {
-  std::stable_sort(v->begin(), v->end(), [](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return a.score > b.score;
-    return a.label < b.label;
-  });
-}
-
 std::vector<std::string> LabelsOf(const std::vector<Scored>& ranked) {
   std::vector<std::string> out;
   out.reserve(ranked.size());
   for (const Scored& s : ranked) out.push_back(s.label);
-  return out;
-}
-
-// Sums the scores of labels that share a coarser label.
-std::vector<Scored> Coarsen(const std::vector<Scored>& ranked, Level level) {
-  std::map<std::string, double> sums;
-  for (const Scored& s : ranked) {
-    std::string coarse = Truncate(s.label, level);
-    if (!coarse.empty()) sums[coarse] += s.score;
-  }
-  std::vector<Scored> out;
-  for (auto& [label, score] : sums) out.push_back({label, score});
-  SortScored(&out);
   return out;
 }
 
@@ -220,44 +201,6 @@ double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-// Platt scaling (Platt 1999, with Lin, Lin and Weng's target smoothing): fits P(y=1|s) =
-// sigmoid(a*s + b) by Newton's method. Returns false when it does not converge to an increasing
-// map.
-bool FitPlatt(const std::vector<std::pair<double, bool>>& samples, double* a_out, double* b_out) {
-  double pos = 0, neg = 0;
-  for (const auto& [s, y] : samples) (y ? pos : neg) += 1;
-  if (pos == 0 || neg == 0) return false;
-  const double hi = (pos + 1) / (pos + 2), lo = 1 / (neg + 2);
-  double a = 1, b = 0;
-  for (int iter = 0; iter < 100; ++iter) {
-    double g1 = 0, g2 = 0, h11 = 1e-9, h22 = 1e-9, h21 = 0;
-    for (const auto& [s, y] : samples) {
-      const double t = y ? hi : lo;
-      const double p = Sigmoid(a * s + b);
-      const double d = p - t;
-      const double w = p * (1 - p);
-      g1 += d * s;
-      g2 += d;
-      h11 += w * s * s;
-      h22 += w;
-      h21 += w * s;
-    }
-    const double det = h11 * h22 - h21 * h21;
-    if (std::abs(det) < 1e-18) break;
-    const double da = (h22 * g1 - h21 * g2) / det;
-    const double db = (h11 * g2 - h21 * g1) / det;
-    a -= da;
-    b -= db;
-    if (std::abs(da) < 1e-9 && std::abs(db) < 1e-9) break;
-  }
-  if (!std::isfinite(a) || !std::isfinite(b) || a <= 0) return false;
-  *a_out = a;
-  *b_out = b;
-  return true;
 }
 
 std::string FormatDouble(double v) {
@@ -293,8 +236,8 @@ std::string ManifestText(const Manifest& m) {
   kv("confirmed_symbols", std::to_string(m.confirmed_symbols));
   kv("ensemble_weight", FormatDouble(m.ensemble_weight));
   kv("main_exponent", FormatDouble(m.main_exponent));
-  kv("platt_a", FormatDouble(m.platt_a));
-  kv("platt_b", FormatDouble(m.platt_b));
+  kv("fasttext_temperature", FormatDouble(m.fasttext_temperature));
+  kv("ensemble_temperature", FormatDouble(m.ensemble_temperature));
   kv("training_seconds", FormatDouble(m.training_seconds));
   kv("created_at", m.created_at);
   kv("notes", m.notes);
@@ -328,7 +271,8 @@ Result<Manifest> ParseManifest(const std::string& text, const std::string& path)
       return Status::Corruption(path + ": bad line '" + line + "'");
     }
   }
-  if (kv["format"] != "1" && kv["format"] != std::to_string(kManifestFormat)) {
+  const std::string& format = kv["format"];
+  if (format != "1" && format != "2" && format != std::to_string(kManifestFormat)) {
     return Status::Corruption(path + ": manifest format '" + kv["format"] + "', expected 1 to " +
                               std::to_string(kManifestFormat));
   }
@@ -365,9 +309,14 @@ Result<Manifest> ParseManifest(const std::string& text, const std::string& path)
   IPDX_RETURN_IF_ERROR(num("cpc_documents", &m.cpc_documents));
   IPDX_RETURN_IF_ERROR(num("confirmed_symbols", &m.confirmed_symbols));
   IPDX_RETURN_IF_ERROR(num("ensemble_weight", &m.ensemble_weight));
-  if (kv["format"] != "1") IPDX_RETURN_IF_ERROR(num("main_exponent", &m.main_exponent));
-  IPDX_RETURN_IF_ERROR(num("platt_a", &m.platt_a));
-  IPDX_RETURN_IF_ERROR(num("platt_b", &m.platt_b));
+  if (format != "1") IPDX_RETURN_IF_ERROR(num("main_exponent", &m.main_exponent));
+  if (format != "1" && format != "2") {
+    IPDX_RETURN_IF_ERROR(num("fasttext_temperature", &m.fasttext_temperature));
+    IPDX_RETURN_IF_ERROR(num("ensemble_temperature", &m.ensemble_temperature));
+    if (!(m.fasttext_temperature > 0) || !(m.ensemble_temperature > 0)) {
+      return Status::Corruption(path + ": temperatures must be positive");
+    }
+  }
   IPDX_RETURN_IF_ERROR(num("training_seconds", &m.training_seconds));
   m.created_at = kv["created_at"];
   m.notes = kv["notes"];
@@ -412,9 +361,10 @@ struct Classifier::Impl {
   // normalised by the total score of the neighbours.
   Result<std::vector<Scored>> RankKnn(const std::string& text, const std::string& exclude_id,
                                       std::vector<Neighbour>* neighbours);
-  // (w * fastText + (1 - w) * kNN) * main_rate^g, raw (uncalibrated), best first.
+  // The mixture of ensemble.h before its last temperature: fastText's distribution at
+  // temperature t_ft and kNN's, mixed with weight w and weighed by main_rate^g; sums to 1.
   std::vector<Scored> Combine(const std::vector<Scored>& ft, const std::vector<Scored>& knn,
-                              double w, double g) const;
+                              double w, double g, double t_ft) const;
   // How often a label, when a training document has it, is that document's main label, smoothed:
   // (main + 1) / (documents + 2). Filled by Load from the manifest; empty for format-1 models.
   std::unordered_map<std::string, double> main_rate;
@@ -471,29 +421,9 @@ Result<std::vector<Scored>> Classifier::Impl::RankKnn(const std::string& text,
 }
 
 std::vector<Scored> Classifier::Impl::Combine(const std::vector<Scored>& ft,
-                                              const std::vector<Scored>& knn, double w,
-                                              double g) const {
-  // fastText's one-vs-all probabilities saturate (several labels near 1 on a small training
-  // set); as a per-document distribution they weigh like the kNN vote shares.
-  std::map<std::string, double> sums;
-  double ft_total = 0;
-  for (const Scored& s : ft) ft_total += s.score;
-  for (const Scored& s : ft) sums[s.label] += ft_total > 0 ? w * s.score / ft_total : 0;
-  for (const Scored& s : knn) sums[s.label] += (1 - w) * s.score;
-  std::vector<Scored> out;
-  out.reserve(sums.size());
-  for (auto& [label, score] : sums) {
-    // The WIPO measures ask for the main label. Some labels are rarely main when present (in
-    // real IPC data indexing-like subclasses such as A61P next to A61K), so the evidence for a
-    // label is weighed by how often it was the main one in training.
-    if (g > 0 && !main_rate.empty()) {
-      auto it = main_rate.find(label);
-      score *= std::pow(it == main_rate.end() ? 0.5 : it->second, g);
-    }
-    out.push_back({label, score});
-  }
-  SortScored(&out);
-  return out;
+                                              const std::vector<Scored>& knn, double w, double g,
+                                              double t_ft) const {
+  return Mix(FastTextDistribution(ft, t_ft), VoteDistribution(knn), w, g, main_rate);
 }
 
 std::vector<TermWeight> Classifier::Impl::Terms(const std::string& text,
@@ -549,11 +479,10 @@ Result<Rankings> Classifier::Rank(const std::string& text, size_t limit,
   r.fasttext = impl_->RankFastText(text);
   IPDX_ASSIGN_OR_RETURN(
       r.knn, impl_->RankKnn(text, exclude_id, why != nullptr ? &why->neighbours : nullptr));
-  r.ensemble = impl_->Combine(r.fasttext, r.knn, impl_->manifest.ensemble_weight,
-                              impl_->manifest.main_exponent);
-  for (Scored& s : r.ensemble) {
-    s.score = Sigmoid(impl_->manifest.platt_a * s.score + impl_->manifest.platt_b);
-  }
+  const Manifest& m = impl_->manifest;
+  r.ensemble = Sharpen(
+      impl_->Combine(r.fasttext, r.knn, m.ensemble_weight, m.main_exponent, m.fasttext_temperature),
+      m.ensemble_temperature);
   if (why != nullptr && !r.ensemble.empty()) why->terms = impl_->Terms(text, r.ensemble[0].label);
   for (auto* v : {&r.fasttext, &r.knn, &r.ensemble}) {
     if (v->size() > limit) v->resize(limit);
@@ -752,8 +681,6 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
   m.cpc_documents = cpc_documents;
   m.confirmed_symbols = options.confirmed_symbols;
   m.ensemble_weight = 0.5;
-  m.platt_a = 1;
-  m.platt_b = 0;
   m.created_at = NowUtcIso8601();
   m.notes = notes;
   for (auto& [label, count] : main_counts) m.priors.push_back({label, count});
@@ -766,14 +693,18 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
     IPDX_RETURN_IF_ERROR(WriteFile(root / "heldout.tsv", heldout));
   }
 
-  // 4. Validation: choose the ensemble weight w and the main-label exponent g by the mean
-  // reciprocal rank of the main label (a smoother criterion than three-guesses on a few hundred
-  // documents; then three-guesses, then the weight nearest 0.5 and the smaller exponent), and fit
-  // the calibration.
+  // 4. Validation (the validation split only; the test split is never read here):
+  //    a. fastText's temperature T_f by the log-loss of the main label (calibration);
+  //    b. the ensemble weight w and the main-label exponent g by the mean reciprocal rank of the
+  //       main label (a smoother criterion than three-guesses on a few hundred documents; then
+  //       three-guesses, then the weight nearest 0.5 and the smaller exponent);
+  //    c. the ensemble's temperature T_e by the log-loss of the main label (calibration; it never
+  //       reorders labels, so it cannot undo b).
   {
     IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Classifier> c, Load(dir));
     std::vector<std::vector<Scored>> ft, knn;
     std::vector<std::vector<std::string>> gold;
+    std::vector<std::string> main;
     size_t done = 0;
     for (const Example& ex : split.validation) {
       std::vector<std::string> g = LabelsAt(ex.symbols, level);
@@ -783,9 +714,20 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
       IPDX_ASSIGN_OR_RETURN(std::vector<Scored> k,
                             c->impl_->RankKnn(text, ex.record.Id(), nullptr));
       knn.push_back(std::move(k));
+      main.push_back(g[0]);
       gold.push_back(std::move(g));
       progress("validation", static_cast<double>(++done) / static_cast<double>(validation));
     }
+    const double t_ft = FitTemperature(ft, main, FastTextDistribution);
+    // The members' distributions do not depend on w and g: computed once, not per grid point.
+    std::vector<std::vector<Scored>> ft_dist, knn_dist;
+    ft_dist.reserve(gold.size());
+    knn_dist.reserve(gold.size());
+    for (size_t i = 0; i < gold.size(); ++i) {
+      ft_dist.push_back(FastTextDistribution(ft[i], t_ft));
+      knn_dist.push_back(VoteDistribution(knn[i]));
+    }
+    const auto& main_rate = c->impl_->main_rate;
     double best_w = 0.5, best_g = 0;
     std::tuple<double, double, double, double> best{-1, -1, -1, 0};
     for (double g : kMainExponents) {
@@ -794,7 +736,7 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
         std::vector<std::vector<std::string>> predicted;
         double mrr = 0;
         for (size_t i = 0; i < gold.size(); ++i) {
-          predicted.push_back(LabelsOf(c->impl_->Combine(ft[i], knn[i], w, g)));
+          predicted.push_back(LabelsOf(Mix(ft_dist[i], knn_dist[i], w, g, main_rate)));
           const auto& p = predicted.back();
           auto hit = std::find(p.begin(), p.end(), gold[i][0]);
           if (hit != p.end()) mrr += 1.0 / static_cast<double>(hit - p.begin() + 1);
@@ -809,26 +751,21 @@ Result<std::unique_ptr<Classifier>> Classifier::Train(const Split& split,
         }
       }
     }
+    std::vector<std::vector<Scored>> mixed;
+    mixed.reserve(gold.size());
+    for (size_t i = 0; i < gold.size(); ++i) {
+      mixed.push_back(Mix(ft_dist[i], knn_dist[i], best_w, best_g, main_rate));
+    }
+    size_t calibrated = 0;
+    MainLabelLogLoss(mixed, main, &calibrated);
+    m.fasttext_temperature = t_ft;
     m.ensemble_weight = best_w;
     m.main_exponent = best_g;
-    std::vector<std::pair<double, bool>> samples;
-    for (size_t i = 0; i < gold.size(); ++i) {
-      std::vector<Scored> e = c->impl_->Combine(ft[i], knn[i], best_w, best_g);
-      for (size_t k = 0; k < e.size() && k < kCalibrationCandidates; ++k) {
-        bool correct = std::find(gold[i].begin(), gold[i].end(), e[k].label) != gold[i].end();
-        samples.emplace_back(e[k].score, correct);
-      }
-    }
-    double a = 1, b = 0;
-    if (FitPlatt(samples, &a, &b)) {
-      m.platt_a = a;
-      m.platt_b = b;
-    } else {
-      // Degenerate validation data (all right or all wrong): keep sigmoid(s) and say so.
-      m.platt_a = 1;
-      m.platt_b = 0;
+    m.ensemble_temperature = FitTemperature(mixed, main, Sharpen);
+    if (calibrated == 0) {
+      // No validation document's main label is known to the models: nothing to calibrate on.
       m.notes += m.notes.empty() ? "" : "; ";
-      m.notes += "calibration not fitted (degenerate validation split)";
+      m.notes += "calibration not fitted (no validation main label known to the models)";
     }
   }
   m.training_seconds =

@@ -3,16 +3,19 @@
 // from the title of its subclass and a shared pool, with a fixed pseudo-random sequence).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "classify/classify.h"
+#include "classify/ensemble.h"
 
 namespace ipdx::classify {
 namespace {
@@ -158,7 +161,8 @@ TEST_F(ClassifierTest, SaveLoadAndSuggestWithReasons) {
   EXPECT_EQ(m.labels, 6u);
   EXPECT_GE(m.ensemble_weight, 0.0);
   EXPECT_LE(m.ensemble_weight, 1.0);
-  EXPECT_GT(m.platt_a, 0.0);
+  EXPECT_GT(m.fasttext_temperature, 0.0);
+  EXPECT_GT(m.ensemble_temperature, 0.0);
   ASSERT_EQ(m.priors.size(), 6u);
 
   auto loaded = Classifier::Load(dir);
@@ -213,21 +217,29 @@ TEST_F(ClassifierTest, SaveLoadAndSuggestWithReasons) {
   EXPECT_EQ(ExampleText((*held)[0].record), ExampleText(split.test[0].record));
 }
 
-// Models written before the main-label rate (manifest format 1) still load and rank, with g = 0.
-TEST_F(ClassifierTest, FormatOneModelsStillLoad) {
-  Split split = SplitExamples(Corpus(150), Level::kSubclass);
-  const fs::path dir = dir_ / "old";
-  ASSERT_TRUE(Classifier::Train(split, {}, dir.string(), "v1", "").ok());
+// Turns a saved model into one written by an older ipdx: drops the manifest keys it did not know
+// and replaces the format line with `format_lines`.
+void RewriteManifest(const fs::path& dir, const std::vector<std::string>& dropped_keys,
+                     const std::string& format_lines) {
   std::string old;
   {
     std::ifstream in(dir / "manifest.tsv");
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("labelled\t", 0) == 0 || line.rfind("main_exponent\t", 0) == 0) continue;
-      old += (line.rfind("format\t", 0) == 0 ? std::string("format\t1") : line) + "\n";
+      const std::string key = line.substr(0, line.find('\t'));
+      if (std::find(dropped_keys.begin(), dropped_keys.end(), key) != dropped_keys.end()) continue;
+      old += (key == "format" ? format_lines : line) + "\n";
     }
   }
   std::ofstream(dir / "manifest.tsv", std::ios::trunc) << old;
+}
+
+// Models written before the main-label rate (manifest format 1) still load and rank, with g = 0.
+TEST_F(ClassifierTest, FormatOneModelsStillLoad) {
+  Split split = SplitExamples(Corpus(150), Level::kSubclass);
+  const fs::path dir = dir_ / "old";
+  ASSERT_TRUE(Classifier::Train(split, {}, dir.string(), "v1", "").ok());
+  RewriteManifest(dir, {"labelled", "main_exponent"}, "format\t1");
   auto loaded = Classifier::Load(dir.string());
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->manifest().main_exponent, 0);
@@ -235,6 +247,95 @@ TEST_F(ClassifierTest, FormatOneModelsStillLoad) {
   auto r = (*loaded)->Rank(ExampleText(split.test.at(0).record), 3);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->ensemble.empty());
+}
+
+// Format-2 models (Platt scaling, no temperatures) still load and rank with both temperatures 1;
+// their ensemble scores are a distribution like a new model's.
+TEST_F(ClassifierTest, FormatTwoModelsStillLoad) {
+  Split split = SplitExamples(Corpus(150), Level::kSubclass);
+  const fs::path dir = dir_ / "old";
+  ASSERT_TRUE(Classifier::Train(split, {}, dir.string(), "v1", "").ok());
+  RewriteManifest(dir, {"fasttext_temperature", "ensemble_temperature"},
+                  "format\t2\nplatt_a\t7.5\nplatt_b\t-3");
+  auto loaded = Classifier::Load(dir.string());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->manifest().fasttext_temperature, 1);
+  EXPECT_EQ((*loaded)->manifest().ensemble_temperature, 1);
+  auto r = (*loaded)->Rank(ExampleText(split.test.at(0).record), 1000);
+  ASSERT_TRUE(r.ok());
+  double sum = 0;
+  for (const Scored& s : r->ensemble) sum += s.score;
+  EXPECT_NEAR(sum, 1, 1e-9);
+}
+
+// The ensemble's scores are a calibrated distribution over the labels, so the class roll-up used
+// by Evaluate is each class's probability: the sum of its subclasses' scores, all classes summing
+// to 1 (issue 7: summed per-subclass Platt probabilities ranked classes by how many subclasses
+// they have).
+TEST_F(ClassifierTest, EnsembleIsADistributionThatRollsUpToClasses) {
+  Split split = SplitExamples(Corpus(150), Level::kSubclass);
+  auto c = Classifier::Train(split, {}, (dir_ / "m").string(), "v1", "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  for (const Example& ex : split.test) {
+    auto r = (*c)->Rank(ExampleText(ex.record), 1000, ex.record.Id());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->ensemble.size(), 6u);  // every label of the model
+    double sum = 0;
+    std::map<std::string, double> by_class;
+    for (size_t i = 0; i < r->ensemble.size(); ++i) {
+      const Scored& s = r->ensemble[i];
+      EXPECT_GE(s.score, 0.0);
+      EXPECT_LE(s.score, 1.0);
+      if (i > 0) {
+        EXPECT_GE(r->ensemble[i - 1].score, s.score);  // best first
+      }
+      sum += s.score;
+      by_class[Truncate(s.label, Level::kClass)] += s.score;
+    }
+    EXPECT_NEAR(sum, 1, 1e-9);
+    const std::vector<Scored> classes = Coarsen(r->ensemble, Level::kClass);
+    ASSERT_EQ(classes.size(), by_class.size());
+    double class_sum = 0;
+    for (const Scored& s : classes) {
+      EXPECT_DOUBLE_EQ(s.score, by_class[s.label]) << s.label;
+      class_sum += s.score;
+    }
+    EXPECT_NEAR(class_sum, 1, 1e-9);
+  }
+}
+
+// The ensemble weight, the exponent and both temperatures come from the validation split only:
+// a different (even wrongly labelled) test split changes none of them.
+TEST_F(ClassifierTest, EnsembleIsChosenOnTheValidationSplitOnly) {
+  Split split = SplitExamples(Corpus(200), Level::kSubclass);
+  ASSERT_GE(split.test.size(), 2u);
+  auto a = Classifier::Train(split, {}, (dir_ / "a").string(), "v1", "");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  Split other = split;
+  for (Example& ex : other.test) ex.symbols = {"F16B 1/00"};
+  other.test.pop_back();
+  auto b = Classifier::Train(other, {}, (dir_ / "b").string(), "v1", "");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const Manifest& ma = (*a)->manifest();
+  const Manifest& mb = (*b)->manifest();
+  EXPECT_EQ(mb.test_documents + 1, ma.test_documents);
+  EXPECT_EQ(ma.ensemble_weight, mb.ensemble_weight);
+  EXPECT_EQ(ma.main_exponent, mb.main_exponent);
+  EXPECT_EQ(ma.fasttext_temperature, mb.fasttext_temperature);
+  EXPECT_EQ(ma.ensemble_temperature, mb.ensemble_temperature);
+  // Changing the validation split does move the choice: the fit reads it.
+  Split shifted = split;
+  for (Example& ex : shifted.validation) ex.symbols = {ex.symbols.back()};
+  for (size_t i = 0; i < shifted.validation.size(); i += 2) {
+    shifted.validation[i].symbols = {"G06F 21/60"};
+  }
+  auto d = Classifier::Train(shifted, {}, (dir_ / "d").string(), "v1", "");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const Manifest& md = (*d)->manifest();
+  EXPECT_TRUE(md.ensemble_weight != ma.ensemble_weight ||
+              md.fasttext_temperature != ma.fasttext_temperature ||
+              md.ensemble_temperature != ma.ensemble_temperature ||
+              md.main_exponent != ma.main_exponent);
 }
 
 TEST_F(ClassifierTest, LoadErrors) {

@@ -7,10 +7,14 @@
 //   - fastText: a supervised linear text model, multi-label one-vs-all loss (libfasttext);
 //   - kNN: a search::Index over the training documents; the most similar documents vote with
 //     their symbols, weighted by their BM25 similarity score;
-//   - the ensemble (w * fastText + (1 - w) * kNN) * r^g, where r is how often the label, when a
-//     training document has it, is that document's main (first-listed) label; w and g are chosen
-//     on a validation split, then Platt scaling on the same split maps its score to a calibrated
-//     probability that the symbol is one of the document's symbols.
+//   - the ensemble: both models' scores are first made distributions over the labels (fastText's
+//     by a softmax of its logits at a temperature fitted on the validation split, kNN's votes by
+//     their sum), mixed as (w * fastText + (1 - w) * kNN) * r^g, where r is how often the label,
+//     when a training document has it, is that document's main (first-listed) label, renormalised
+//     and calibrated by a last temperature. Its score is the probability that the label is the
+//     document's main label; the scores of all labels sum to 1, so a coarser label's probability
+//     is the sum of its finer labels' (a class is the sum of its subclasses). w and g are chosen,
+//     and both temperatures fitted, on the validation split only.
 // A trained Classifier is a folder (a "model version"): manifest.tsv (level, seed, counts,
 // ensemble weight, calibration, label priors), fasttext.bin, knn/ (a Xapian index), labels.tsv
 // (the symbols of each kNN document) and heldout.tsv (the held-out test documents, for Evaluate).
@@ -116,7 +120,9 @@ struct Scored {
 struct Rankings {
   std::vector<Scored> fasttext;  // one-vs-all probabilities
   std::vector<Scored> knn;       // share of the neighbours' score mass
-  std::vector<Scored> ensemble;  // calibrated probabilities
+  // Calibrated probability that the label is the document's main label (at the model's level):
+  // in [0, 1], summing to 1 over all the model's labels (before `limit` cuts the list).
+  std::vector<Scored> ensemble;
 };
 
 // A neighbour that voted: a training document similar to the input.
@@ -174,7 +180,8 @@ struct Manifest {
   uint64_t confirmed_symbols = 0;   // examiner decisions applied to the training labels
   double ensemble_weight = 0;       // w of fastText; 1 - w for kNN
   double main_exponent = 0;         // g: exponent of the main-label rate (0 in format-1 models)
-  double platt_a = 0, platt_b = 0;  // P = 1 / (1 + exp(-(a * score + b)))
+  double fasttext_temperature = 1;  // T_f: softmax(logit(p) / T_f) of fastText (1 before format 3)
+  double ensemble_temperature = 1;  // T_e: p^(1/T_e), renormalised, of the mixture (likewise)
   double training_seconds = 0;
   std::string created_at;  // ISO 8601 UTC
   std::string notes;       // free text (data sources)
@@ -199,11 +206,11 @@ Split SplitExamples(std::vector<Example> examples, Level level);
 class Classifier {
  public:
   // Trains the three models on split.train, chooses the ensemble weight and the calibration on
-  // split.validation, and writes the model folder `dir` (created; must not exist) including
-  // split.test for later evaluation. `version` and `notes` go into the manifest.
-  // FailedPrecondition when there is too little data (fewer than kMinTrainingDocuments training
-  // or kMinValidationDocuments validation documents with a label at the level, or fewer than
-  // kMinLabels distinct labels), naming what is needed.
+  // split.validation (split.test is only stored, never used to choose anything), and writes the
+  // model folder `dir` (created; must not exist) including split.test for later evaluation.
+  // `version` and `notes` go into the manifest. FailedPrecondition when there is too little data
+  // (fewer than kMinTrainingDocuments training or kMinValidationDocuments validation documents with
+  // a label at the level, or fewer than kMinLabels distinct labels), naming what is needed.
   static Result<std::unique_ptr<Classifier>> Train(const Split& split, const TrainOptions& options,
                                                    const std::string& dir,
                                                    const std::string& version,
@@ -256,7 +263,8 @@ struct Evaluation {
 
 // Evaluates `classifier` on its held-out test documents at class level, subclass level and (for a
 // main-group model) main-group level; coarser levels aggregate the finer rankings by summing
-// scores. FailedPrecondition when the model holds no test document.
+// scores (for the ensemble, a distribution, that sum is the coarser label's probability).
+// FailedPrecondition when the model holds no test document.
 Result<Evaluation> Evaluate(Classifier& classifier);
 
 }  // namespace ipdx::classify
