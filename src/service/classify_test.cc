@@ -14,6 +14,7 @@
 
 #include "codec/codec.h"
 #include "service/ledger.h"
+#include "service/node_test_util.h"
 
 namespace ipdx::service {
 namespace {
@@ -37,22 +38,11 @@ std::vector<model::Record> ReadRecords(const fs::path& path) {
   return out;
 }
 
-class ClassifyServiceTest : public ::testing::Test {
+class ClassifyServiceTest : public TempNodeTest {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("ipdx_classify_service_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    home_ = (root_ / "node").string();
-    ASSERT_TRUE(Node::Init(home_, {"US"}).ok());
-    auto node = Node::Open(home_);
-    ASSERT_TRUE(node.ok()) << node.status().ToString();
-    node_ = std::move(node).value();
-  }
-  void TearDown() override {
-    node_.reset();
-    fs::remove_all(root_);
+    TempNodeTest::SetUp();
+    InitAndOpen();
   }
   // The 30 USPTO debug documents (title, abstract, CPC subclasses) as the node's own records.
   void PutDebugRecords() {
@@ -69,10 +59,6 @@ class ClassifyServiceTest : public ::testing::Test {
     o.epochs = 10;
     return o;
   }
-
-  fs::path root_;
-  std::string home_;
-  std::unique_ptr<Node> node_;
 };
 
 TEST_F(ClassifyServiceTest, TooLittleDataAndNoModelYet) {

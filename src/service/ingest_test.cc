@@ -9,6 +9,7 @@
 #include <string>
 
 #include "codec/codec.h"
+#include "service/node_test_util.h"
 #include "service/service.h"
 
 namespace ipdx::service {
@@ -40,23 +41,12 @@ model::Record ExampleRecord(const std::string& number) {
   return r;
 }
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public TempNodeTest {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("ipdx_ingest_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
+    TempNodeTest::SetUp();
     fs::create_directories(root_ / "in");
-    home_ = (root_ / "node").string();
-    ASSERT_TRUE(Node::Init(home_, {"US"}).ok());
-    auto node = Node::Open(home_);
-    ASSERT_TRUE(node.ok()) << node.status().ToString();
-    node_ = std::move(node).value();
-  }
-  void TearDown() override {
-    node_.reset();
-    fs::remove_all(root_);
+    InitAndOpen();
   }
 
   // Copies the real fixtures into in/, nested, with a hidden file that ingest must skip.
@@ -92,10 +82,6 @@ class IngestTest : public ::testing::Test {
     }
     return out;
   }
-
-  fs::path root_;
-  std::string home_;
-  std::unique_ptr<Node> node_;
 };
 
 TEST_F(IngestTest, RealFilesEveryDocumentIsARecordOrAReject) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "service/node_test_util.h"
 #include "service/service.h"
 
 namespace ipdx::service {
@@ -22,32 +23,8 @@ namespace fs = std::filesystem;
 
 const fs::path kTestdata = fs::path(IPDX_SOURCE_DIR) / "src/service/testdata";
 
-class LedgerServiceTest : public ::testing::Test {
+class LedgerServiceTest : public TempNodeTest {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("ipdx_ledger_service_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-    home_ = (root_ / "node").string();
-  }
-  void TearDown() override {
-    node_.reset();
-    fs::remove_all(root_);
-  }
-
-  void InitAndOpen() {
-    ASSERT_TRUE(Node::Init(home_, {"US"}).ok());
-    Reopen();
-  }
-  void Reopen() {
-    node_.reset();
-    auto node = Node::Open(home_);
-    ASSERT_TRUE(node.ok()) << node.status().ToString();
-    node_ = std::move(node).value();
-  }
-
   // Ingests the two real USPTO applications; returns the number of records stored.
   uint64_t IngestUs() {
     IngestOptions opt;
@@ -75,10 +52,6 @@ class LedgerServiceTest : public ::testing::Test {
     sqlite3_free(err);
     sqlite3_close(db);
   }
-
-  fs::path root_;
-  std::string home_;
-  std::unique_ptr<Node> node_;
 };
 
 TEST_F(LedgerServiceTest, InitCreatesAPrivateKeyAndTheFirstCheckpoint) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "codec/codec.h"
+#include "service/node_test_util.h"
 
 namespace ipdx::service {
 namespace {
@@ -37,26 +38,11 @@ model::Record MakeRecord(const std::string& number, const std::string& title) {
   return r;
 }
 
-class SearchServiceTest : public ::testing::Test {
+class SearchServiceTest : public TempNodeTest {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("ipdx_search_service_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    home_ = (root_ / "node").string();
-    ASSERT_TRUE(Node::Init(home_, {"US"}).ok());
-    Reopen();
-  }
-  void TearDown() override {
-    node_.reset();
-    fs::remove_all(root_);
-  }
-  void Reopen() {
-    node_.reset();
-    auto node = Node::Open(home_);
-    ASSERT_TRUE(node.ok()) << node.status().ToString();
-    node_ = std::move(node).value();
+    TempNodeTest::SetUp();
+    InitAndOpen();
   }
   // Writes records straight into the store, as a component that does not index would.
   void PutDirect(const model::Record& record, const std::string& publisher = "US") {
@@ -80,10 +66,6 @@ class SearchServiceTest : public ::testing::Test {
     options.batch_size = 1;  // one store batch a document: the hook runs after each
     return Ingest(*node_, options);
   }
-
-  fs::path root_;
-  std::string home_;
-  std::unique_ptr<Node> node_;
 };
 
 TEST_F(SearchServiceTest, IngestIndexesEveryCommittedBatch) {
