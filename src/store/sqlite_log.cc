@@ -104,7 +104,9 @@ SqliteLogStorage::SqliteLogStorage(sqlite3* db, std::string path)
   // not memory: pages are the OS page cache's, shared with every other connection. It is set on
   // the store's connection, so record reads use it too; failing to set it only costs speed.
   // Writes still go through the WAL, so durability is unchanged.
-  sqlite3_exec(db_, "PRAGMA mmap_size = 1073741824", nullptr, nullptr, nullptr);
+  const std::string map =
+      "PRAGMA mmap_size = " + std::to_string(store::Store::kDefaultReadMapBytes);
+  sqlite3_exec(db_, map.c_str(), nullptr, nullptr, nullptr);
 }
 
 SqliteLogStorage::~SqliteLogStorage() {

@@ -309,6 +309,7 @@ class SqliteStore final : public Store {
   Status UpdateRun(const IngestRun& run) override;
   Result<std::vector<IngestRun>> ListRuns(size_t limit) override;
   Result<int> SchemaVersion() override;
+  Status SetReadMapBytes(uint64_t bytes) override;
   Status CheckIntegrity() override;
   ledger::LogStorage& Log() override { return *log_; }
   Result<uint64_t> FindRecordLeaf(const std::string& publisher, const std::string& id,
@@ -884,6 +885,11 @@ Result<std::vector<IngestRun>> SqliteStore::ListRuns(size_t limit) {
 Result<int> SqliteStore::SchemaVersion() {
   IPDX_ASSIGN_OR_RETURN(int64_t v, PragmaInt("PRAGMA user_version"));
   return static_cast<int>(v);
+}
+
+Status SqliteStore::SetReadMapBytes(uint64_t bytes) {
+  const std::string sql = "PRAGMA mmap_size = " + std::to_string(bytes);
+  return Exec(sql.c_str());
 }
 
 Status SqliteStore::CheckIntegrity() {

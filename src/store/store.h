@@ -183,6 +183,14 @@ class Store {
 
   // The schema version the store is at (PRAGMA user_version) and the one this binary writes.
   virtual Result<int> SchemaVersion() = 0;
+  // The connection's memory map of the database file (PRAGMA mmap_size), in bytes; 0 reads
+  // through SQLite's page cache only. Proofs and record reads are faster through the map
+  // (kDefaultReadMapBytes, set at open), but every page read through it stays in the process's
+  // resident set while the map holds it: a bulk ingest, which reads each new record back once to
+  // index it, would grow its memory with the database. Takes effect at the next transaction.
+  static constexpr uint64_t kDefaultReadMapBytes = uint64_t{1} << 30;
+  virtual Status SetReadMapBytes(uint64_t bytes) = 0;
+
   // PRAGMA integrity_check plus the invariants of docs/formats/store.md (every current row points
   // at the highest version with the same hash). Corruption naming the first problem found.
   virtual Status CheckIntegrity() = 0;

@@ -466,5 +466,44 @@ TEST_F(StoreTest, ChangeSequenceAndListCurrentSinceFollowEveryWrite) {
   ASSERT_EQ(rest->size(), 1u);
 }
 
+// Whether this process has the database file mapped into memory (/proc/self/maps names it).
+bool DatabaseMapped(const std::string& path) {
+  std::ifstream maps("/proc/self/maps");
+  const std::string name = std::filesystem::canonical(path).string();
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() >= name.size() &&
+        line.compare(line.size() - name.size(), name.size(), name) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Reads go through a memory map by default; SetReadMapBytes(0) (ingest) unmaps the file at the
+// next transaction and reads still work; the default maps it again.
+TEST_F(StoreTest, ReadMapCanBeTurnedOffAndOn) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  model::Record r = MakeRecord();
+  ASSERT_TRUE(store->PutRecord("US", &r).ok());
+  // Closing checkpoints the WAL into the database file, which is what the map covers.
+  store.reset();
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->GetRecord(r.Id()).ok());
+  EXPECT_TRUE(DatabaseMapped(path_));
+
+  ASSERT_TRUE(store->SetReadMapBytes(0).ok());
+  auto read = store->GetRecord(r.Id());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->hash, r.hash);
+  EXPECT_FALSE(DatabaseMapped(path_));
+
+  ASSERT_TRUE(store->SetReadMapBytes(Store::kDefaultReadMapBytes).ok());
+  ASSERT_TRUE(store->GetRecord(r.Id()).ok());
+  EXPECT_TRUE(DatabaseMapped(path_));
+}
+
 }  // namespace
 }  // namespace ipdx::store
