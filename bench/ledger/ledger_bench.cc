@@ -16,7 +16,11 @@
 //      times the verification a reader does (OpenNote with the log key, ParseCheckpoint, the root
 //      folded from the store compared with the signed one).
 //   4. P inclusion proofs (random leaves against the full tree) and P consistency proofs (random
-//      old sizes to the full tree) from the store, then the verification of each (RFC 9162).
+//      old sizes to the full tree) from the store, then the verification of each (RFC 9162). The
+//      store's cache of upper tree levels starts nearly empty (every commit, the last stored
+//      checkpoint's included, empties it; only the root reads of step 3 refill a few chunks) and
+//      fills as the proofs read, as in a node after an ingest batch; the WAL the appends left is
+//      read as it is. Leaves are drawn at random, so proofs repeat only by chance.
 //
 // --reuse keeps the store of an earlier run of the same --leaves and measures all but the appends
 // (for profiling the read side without waiting for a million appends again).

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -342,11 +343,17 @@ bool SqliteLogStorage::Cacheable(const ledger::NodeId& id) const {
   return id.level >= cache_min_level_ && id.level < 64 && id.index < (cache_tree_size_ >> id.level);
 }
 
-bool SqliteLogStorage::CachedHash(const ledger::NodeId& id, ledger::Hash& out) const {
-  if (!Cacheable(id)) return false;
+const ledger::Hash* SqliteLogStorage::CachedSlot(const ledger::NodeId& id) const {
+  if (!Cacheable(id)) return nullptr;
   const std::vector<bool>& present = cache_present_[id.level - cache_min_level_];
-  if (id.index >= present.size() || !present[id.index]) return false;
-  out = cache_[id.level - cache_min_level_][id.index];
+  if (id.index >= present.size() || !present[id.index]) return nullptr;
+  return &cache_[id.level - cache_min_level_][id.index];
+}
+
+bool SqliteLogStorage::CachedHash(const ledger::NodeId& id, ledger::Hash& out) const {
+  const ledger::Hash* slot = CachedSlot(id);
+  if (slot == nullptr) return false;
+  out = *slot;
   return true;
 }
 
@@ -378,15 +385,23 @@ Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
   // A proof or root needs O(log n) nodes (about 20 at a million leaves) and the stored size. Each
   // statement costs more than its b-tree seeks (step, reset, bindings, and outside a transaction
   // a read transaction of its own: file locks, WAL read mark), so one statement answers all of
-  // it: the size and up to kMaxArms index ranges on the primary key (a node not cached, or the
-  // 256-node chunk of the upper levels that holds a node not yet cached), joined by UNION ALL,
-  // each row carrying its arm (-1: the size). The cache (sqlite_log.h) is used only outside
-  // transactions: inside one, nothing is cached or served from the cache, so appends and a
-  // rolled-back batch never meet it. It is checked against the data version that the
-  // statement's own read transaction sees, so it costs no statement of its own. bench/run-ledger
-  // at a million leaves (CPU time): three statements a proof and a hash map of the nodes read
-  // gave 51,000 inclusion proofs/s; bench/README.md has the rate now.
+  // it: the size and up to kMaxArms index ranges on the primary key (a run of nearby nodes of one
+  // level not cached, or the 256-node chunk of the upper levels that holds a node not yet cached),
+  // joined by UNION ALL, each row carrying its arm (-1: the size). The cache (sqlite_log.h) is
+  // used only outside transactions: inside one, nothing is cached or served from the cache, so
+  // appends and a rolled-back batch never meet it. It is checked against the data version that
+  // the statement's own read transaction sees, so it costs no statement of its own.
+  //
+  // What a proof costs at a million leaves is mostly memory latency, not instructions: a seek
+  // into a 64 KiB page of the memory-mapped database is some twenty cache and TLB misses, a
+  // cached upper node one. So nodes of one level at most kNearbyNodes apart share one range (an
+  // inclusion proof's leaf sibling and the two leaves under its level-1 sibling: one seek, not
+  // two; ledger's log.cc asks for those leaves), and cached hashes are prefetched while the
+  // statement runs and copied after it. bench/README.md (ledger section) has the numbers.
   constexpr size_t kMaxArms = 32;
+  constexpr uint64_t kNearbyNodes = 4;
+  // Larger indices are never stored (idx is a signed 64-bit column) and keep `end` bindable.
+  constexpr uint64_t kMaxIndex = uint64_t{std::numeric_limits<int64_t>::max()} - 1;
   // The statement text for each number of arms, built once; the statement cache is keyed by
   // these pointers.
   static const std::array<std::string, kMaxArms + 1> kSql = [] {
@@ -402,63 +417,78 @@ Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
     }
     return sql;
   }();
-  struct Arm {
-    uint8_t level;
-    uint64_t begin;
-    uint64_t end;
-    // ids[id_pos + j] is node (level, begin + j) for an arm of nodes asked for (consecutive ids
-    // of consecutive nodes share one arm: entry checks and tiles read runs); SIZE_MAX for a
-    // cache chunk.
-    size_t id_pos;
+  // Where each id's hash comes from.
+  enum Source : uint8_t {
+    kFromArm,       // a row of its arm (read_arm_of_[i]), kept in read_rows_
+    kCachedAfter,   // the cache, once the chunk that an arm of this statement reads is stored
+    kCachedBefore,  // the cache as it was before the statement (prefetched while it runs)
+    kNeverStored,   // an index no stored node can have: NotFound
   };
   const bool outside_transaction = sqlite3_get_autocommit(db_) != 0;
-  std::vector<ledger::Hash> out(ids.size());
-  std::vector<Arm> arms;
-  // 0: read by an arm of its own (got[i] once read), 1: from the cache once its chunk is read,
-  // 2: from the cache as it was before the read.
-  std::vector<uint8_t> from_cache(ids.size());
-  std::vector<uint8_t> got(ids.size());
-  std::vector<size_t> chunk_arms;
+  std::vector<ReadArm>& arms = read_arms_;
+  std::vector<uint8_t>& source = read_source_;
+  std::vector<uint32_t>& arm_of = read_arm_of_;
+  source.resize(ids.size());
+  arm_of.resize(ids.size());
   for (int attempt = 0;; ++attempt) {
     // A third plan (the database changed twice during the reads) goes without the cache.
     const bool use_cache = outside_transaction && attempt < 2 && DataVersion().has_value();
     arms.clear();
-    chunk_arms.clear();
+    std::array<uint32_t, 64> level_arm;  // the last node arm of each level
+    level_arm.fill(UINT32_MAX);
+    size_t chunk_arms_begin = SIZE_MAX;  // chunk arms are searched from the first one
     bool planned_cached = false;  // some node is taken from the cache as it was before the read
     bool any_from_cache = false;  // some node is taken from the cache after the read
     for (size_t i = 0; i < ids.size(); ++i) {
       const ledger::NodeId& id = ids[i];
-      from_cache[i] = 0;
-      got[i] = 0;
       if (use_cache && Cacheable(id)) {
         any_from_cache = true;
-        if (CachedHash(id, out[i])) {
-          from_cache[i] = 2;
+        if (const ledger::Hash* cached = CachedSlot(id)) {
+          __builtin_prefetch(cached);
+          source[i] = kCachedBefore;
           planned_cached = true;
           continue;
         }
-        from_cache[i] = 1;
+        source[i] = kCachedAfter;
         const uint64_t begin = id.index / kCacheChunk * kCacheChunk;
         bool planned = false;
-        for (size_t c : chunk_arms) {
-          planned = planned || (arms[c].level == id.level && arms[c].begin == begin);
+        for (size_t c = chunk_arms_begin; c < arms.size() && !planned; ++c) {
+          planned = arms[c].chunk && arms[c].level == id.level && arms[c].begin == begin;
         }
         if (!planned) {
-          chunk_arms.push_back(arms.size());
-          arms.push_back({id.level, begin, begin + kCacheChunk, SIZE_MAX});
+          chunk_arms_begin = std::min(chunk_arms_begin, arms.size());
+          arms.push_back({id.level, begin, begin + kCacheChunk, true, 0});
         }
         continue;
       }
-      if (!arms.empty()) {
-        Arm& last = arms.back();
-        if (last.id_pos != SIZE_MAX && last.level == id.level && last.end == id.index &&
-            last.id_pos + (last.end - last.begin) == i && id.index != UINT64_MAX) {
-          ++last.end;
+      if (id.index > kMaxIndex) {
+        source[i] = kNeverStored;
+        continue;
+      }
+      source[i] = kFromArm;
+      if (id.level < 64 && level_arm[id.level] != UINT32_MAX) {
+        ReadArm& near = arms[level_arm[id.level]];
+        if (id.index + kNearbyNodes >= near.begin && id.index < near.end + kNearbyNodes) {
+          near.begin = std::min(near.begin, id.index);
+          near.end = std::max(near.end, id.index + 1);
+          arm_of[i] = level_arm[id.level];
           continue;
         }
       }
-      arms.push_back({id.level, id.index, id.index + 1, i});
+      arm_of[i] = static_cast<uint32_t>(arms.size());
+      if (id.level < 64) level_arm[id.level] = static_cast<uint32_t>(arms.size());
+      arms.push_back({id.level, id.index, id.index + 1, false, 0});
     }
+    // The rows of node arms, arm after arm.
+    size_t rows = 0;
+    for (ReadArm& a : arms) {
+      if (a.chunk) continue;
+      a.row_pos = rows;
+      rows += a.end - a.begin;
+    }
+    read_rows_.resize(rows);
+    read_row_present_.assign(rows, 0);
+
     bool restart = false;
     size_t start = 0;
     // At least one statement, also when every node was cached: it reads the size and starts the
@@ -468,7 +498,7 @@ Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
       IPDX_ASSIGN_OR_RETURN(sqlite3_stmt * s, Prepare(kSql[k].c_str()));
       Stmt q(*this, s);
       for (size_t i = 0; i < k; ++i) {
-        const Arm& a = arms[start + i];
+        const ReadArm& a = arms[start + i];
         const auto at = static_cast<int>(3 * i);
         q.Int(at + 1, a.level)
             .Int(at + 2, static_cast<int64_t>(a.begin))
@@ -516,22 +546,22 @@ Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
         }
         if (pos < 0 || static_cast<size_t>(pos) >= k)
           return Status::Internal("log: bad row position");
-        Arm& a = arms[start + static_cast<size_t>(pos)];
+        const ReadArm& a = arms[start + static_cast<size_t>(pos)];
         const auto index = static_cast<uint64_t>(q.ColInt(1));
         const void* blob = sqlite3_column_blob(s, 2);
         if (blob == nullptr || sqlite3_column_bytes(s, 2) != 32) {
           return Status::Corruption(path_ + ": stored hash of node (" + std::to_string(a.level) +
                                     ", " + std::to_string(index) + ") is not 32 bytes");
         }
-        ledger::Hash h;
-        std::memcpy(h.data(), blob, 32);
-        if (a.id_pos != SIZE_MAX) {
-          if (index < a.begin || index >= a.end) return Status::Internal("log: row out of range");
-          const size_t at = a.id_pos + static_cast<size_t>(index - a.begin);
-          out[at] = h;
-          got[at] = 1;
-        } else {
+        if (index < a.begin || index >= a.end) return Status::Internal("log: row out of range");
+        if (a.chunk) {
+          ledger::Hash h;
+          std::memcpy(h.data(), blob, 32);
           StoreCached(a.level, index, h);
+        } else {
+          const size_t at = a.row_pos + static_cast<size_t>(index - a.begin);
+          std::memcpy(read_rows_[at].data(), blob, 32);
+          read_row_present_[at] = 1;
         }
       }
       if (restart) break;
@@ -539,9 +569,18 @@ Result<std::vector<ledger::Hash>> SqliteLogStorage::ReadHashesImpl(
     } while (start < arms.size());
     if (!restart) break;
   }
+  std::vector<ledger::Hash> out(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    if ((from_cache[i] == 1 && !CachedHash(ids[i], out[i])) ||
-        (from_cache[i] == 0 && got[i] == 0)) {
+    bool found = false;
+    if (source[i] == kFromArm) {
+      const ReadArm& a = arms[arm_of[i]];
+      const size_t at = a.row_pos + static_cast<size_t>(ids[i].index - a.begin);
+      found = read_row_present_[at] != 0;
+      if (found) out[i] = read_rows_[at];
+    } else if (source[i] != kNeverStored) {
+      found = CachedHash(ids[i], out[i]);
+    }
+    if (!found) {
       return Status::NotFound("no stored hash for node (" + std::to_string(ids[i].level) + ", " +
                               std::to_string(ids[i].index) + ")");
     }

@@ -78,6 +78,8 @@ class SqliteLogStorage final : public ledger::LogStorage {
 
   // The committed upper levels of the tree (see ReadHashesImpl in sqlite_log.cc).
   bool CachedHash(const ledger::NodeId& id, ledger::Hash& out) const;
+  // The cached hash of `id`, or nullptr; valid until the cache changes.
+  const ledger::Hash* CachedSlot(const ledger::NodeId& id) const;
   bool Cacheable(const ledger::NodeId& id) const;
   void StoreCached(uint8_t level, uint64_t index, const ledger::Hash& hash) const;
   // Empties the cache and fits its lowest level to a tree of `tree_size` leaves.
@@ -91,18 +93,34 @@ class SqliteLogStorage final : public ledger::LogStorage {
   mutable std::unordered_map<const char*, sqlite3_stmt*> statements_;
   // Committed complete-subtree hashes of the upper levels: level >= cache_min_level_, chosen
   // from the tree size so that they are at most kMaxCachedHashes (16 MB); at a million leaves,
-  // levels 2 and up (500,000 nodes), all but 2 of the ~20 nodes of a proof. Read 256 at a time
-  // (one aligned chunk of a level, as a tile) with the nodes a proof needs, so the cache is warm
-  // after a few hundred proofs. Filled only from reads outside any transaction (so nothing that a
-  // rollback can undo is kept), cleared when the database changed (DataVersion(): any commit,
-  // this connection's included) and when the tree outgrows the budget; never written from
-  // AppendLeaf. Stored nodes never change in a correct log; the clearing keeps a database edited
-  // behind ipdx's back from being hidden by the cache.
+  // levels 2 and up (500,000 nodes), all of a proof's nodes but its lowest two levels (which it
+  // reads as three leaf hashes from one range: ReadHashesImpl, ledger's log.cc). Read 256 at a time
+  // (one aligned chunk of a level, as a tile) with the nodes a proof needs: the upper levels are
+  // warm after a few hundred proofs, level 2 (977 chunks at a million leaves) after tens of
+  // thousands; filling all of it costs about as much CPU as 20,000 warm proofs. Filled only from
+  // reads outside any transaction (so nothing that a rollback can undo is kept), cleared when the
+  // database changed (DataVersion(): any commit, this connection's included) and when the tree
+  // outgrows the budget; never written from AppendLeaf. Stored nodes never change in a correct log;
+  // the clearing keeps a database edited behind ipdx's back from being hidden by the cache.
   mutable uint8_t cache_min_level_ = 64;                  // 64: nothing cached
   mutable uint64_t cache_tree_size_ = 0;                  // the stored size the last read saw
   mutable std::vector<std::vector<ledger::Hash>> cache_;  // [level - min][index]
   mutable std::vector<std::vector<bool>> cache_present_;
   mutable std::optional<uint32_t> cache_version_;
+
+  // Scratch of ReadHashesImpl, kept between calls so that a proof allocates only its result.
+  struct ReadArm {
+    uint8_t level;
+    uint64_t begin;  // nodes [begin, end) of `level`
+    uint64_t end;
+    bool chunk;      // a cache chunk (rows go to the cache) or nodes asked for (rows to read_rows_)
+    size_t row_pos;  // node arms: where node `begin` goes in read_rows_
+  };
+  mutable std::vector<ReadArm> read_arms_;
+  mutable std::vector<uint8_t> read_source_;   // per id: where its hash comes from
+  mutable std::vector<uint32_t> read_arm_of_;  // per id read by a node arm: that arm
+  mutable std::vector<ledger::Hash> read_rows_;
+  mutable std::vector<uint8_t> read_row_present_;
 
   // The frontier of the stored tree as of DataVersion() == frontier_version_, kept by AppendLeaf
   // so that appends read nothing (CurrentFrontier). Reset when an append fails or when its leaf
