@@ -355,6 +355,7 @@ void Server::Impl::RegisterRoutes() {
   AddRoute("GET", kBase + "/patents/{id}", kScopeRead, false,
            [this](const httplib::Request& req, httplib::Response& res,
                   const httplib::ContentReader*) { GetRecord(req, res, std::nullopt); });
+  routes.back().fill_matches = false;  // GetRecord reads PathParam
 
   AddRoute(
       "GET", kBase + "/patents/{id}/versions", kScopeRead, false,
@@ -382,12 +383,13 @@ void Server::Impl::RegisterRoutes() {
   AddRoute(
       "GET", kBase + "/patents/{id}/versions/{version}", kScopeRead, false,
       [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader*) {
-        auto v = internal::ParseUint(req.matches[2].str());
+        auto v = internal::ParseUint(PathParam(req, "version"));
         if (!v || *v == 0 || *v > 1000000) {
           return SendError(res, 400, "invalidArgument", "version must be a positive integer");
         }
         GetRecord(req, res, static_cast<int>(*v));
       });
+  routes.back().fill_matches = false;
 
   AddRoute(
       "GET", kBase + "/patents/{id}/similar", kScopeRead, false,
@@ -502,7 +504,7 @@ void Server::Impl::RegisterRoutes() {
 
 void Server::Impl::GetRecord(const httplib::Request& req, httplib::Response& res,
                              std::optional<int> version) {
-  auto id = CanonicalId(req.matches[1]);
+  auto id = CanonicalId(PathParam(req, "id"));
   if (!id.ok()) return SendStatus(res, id.status());
   Status bad;
   const bool xml = WantsXml(req, &bad);
@@ -514,7 +516,7 @@ void Server::Impl::GetRecord(const httplib::Request& req, httplib::Response& res
   std::shared_ptr<const RecordCache::Entry> entry;
   {
     auto lease = readers.Acquire();
-    Result<uint64_t> sequence = lease->ChangeSequence();
+    Result<uint64_t> sequence = readers.ChangeSequence(*lease);
     if (!sequence.ok()) return SendStatus(res, sequence.status());
     entry = record_cache.Find(key, *sequence);
     if (entry == nullptr) {

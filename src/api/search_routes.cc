@@ -45,7 +45,7 @@ Result<service::SearchResponse> Server::Impl::RunSearch(const search::SearchRequ
 
   const auto current_sequence = [&] {
     auto lease = readers.Acquire();
-    return lease->ChangeSequence();
+    return readers.ChangeSequence(*lease);
   };
   std::unique_lock node_lock(node_mu, std::defer_lock);
   bool tried_in_step = false;

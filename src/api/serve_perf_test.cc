@@ -4,8 +4,12 @@
 // and reported). The server runs in-process on port 0 over a node with the bundled sample.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -84,6 +88,55 @@ TEST(RecordCacheTest, EvictsLeastRecentlyUsedWithinItsSize) {
   EXPECT_EQ(cache.Find("huge", 1), nullptr) << "entries over a quarter of the cache are not kept";
 }
 
+// Stores a new version of `id` with `word` added to its title, straight into the store at `db`.
+void StoreNewVersion(const fs::path& db, const std::string& id, const std::string& word) {
+  auto store = store::Store::OpenSqlite(db.string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->SetLocalPublisher("US").ok());
+  auto rec = (*store)->GetRecord(id);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_FALSE(rec->titles.empty());
+  rec->titles.front().text += " " + word;
+  ASSERT_TRUE((*store)->Begin().ok());
+  auto put = (*store)->PutRecord("US", &*rec);
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  ASSERT_TRUE((*store)->Commit().ok());
+}
+
+// Not a test of its own: the other process of RecordChangedByAnotherProcessIsServedFresh (as an
+// `ipdx ingest` beside the server would be), run through /proc/self/exe with its arguments in the
+// environment. Skipped in a normal run.
+TEST(OtherProcess, StoresANewVersion) {
+  const char* db = std::getenv("IPDX_TEST_OTHER_DB");
+  const char* id = std::getenv("IPDX_TEST_OTHER_ID");
+  const char* word = std::getenv("IPDX_TEST_OTHER_WORD");
+  if (db == nullptr || id == nullptr || word == nullptr) {
+    GTEST_SKIP() << "run by ServeTest.RecordChangedByAnotherProcessIsServedFresh";
+  }
+  StoreNewVersion(db, id, word);
+}
+
+// Runs OtherProcess.StoresANewVersion in a new process; its exit status.
+int StoreNewVersionInAnotherProcess(const fs::path& db, const std::string& id,
+                                    const std::string& word) {
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::vector<std::string> args = {self, "--gtest_filter=OtherProcess.StoresANewVersion"};
+  std::vector<std::string> vars = {"IPDX_TEST_OTHER_DB=" + db.string(), "IPDX_TEST_OTHER_ID=" + id,
+                                   "IPDX_TEST_OTHER_WORD=" + word};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
+  for (std::string& v : vars) envp.push_back(v.data());
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 // A node with the sample, served in-process on port 0.
 class ServeTest : public ::testing::Test {
  protected:
@@ -146,17 +199,7 @@ class ServeTest : public ::testing::Test {
   // Stores a new version of `id` with `word` added to its title, straight into the store (as
   // another process or a killed ingest would): the index does not know it.
   void NewVersionBehindTheIndex(const std::string& id, const std::string& word) {
-    auto store = store::Store::OpenSqlite((home_ / "ipdx.db").string());
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    ASSERT_TRUE((*store)->SetLocalPublisher("US").ok());
-    auto rec = (*store)->GetRecord(id);
-    ASSERT_TRUE(rec.ok()) << rec.status().ToString();
-    ASSERT_FALSE(rec->titles.empty());
-    rec->titles.front().text += " " + word;
-    ASSERT_TRUE((*store)->Begin().ok());
-    auto put = (*store)->PutRecord("US", &*rec);
-    ASSERT_TRUE(put.ok()) << put.status().ToString();
-    ASSERT_TRUE((*store)->Commit().ok());
+    StoreNewVersion(home_ / "ipdx.db", id, word);
   }
 
   fs::path home_;
@@ -198,6 +241,77 @@ TEST_F(ServeTest, CachedRecordIsNeverStale) {
   auto v1 = c.Get("/ipdx/v1/patents/US-11147202-B2/versions/1");
   ASSERT_TRUE(v1);
   EXPECT_EQ(Json::parse(v1->body)["version"], 1);
+}
+
+// The change token (Store::ChangeToken) moves with every commit, from any connection, and only
+// then; inside a transaction it cannot speak for the connection's own uncommitted rows.
+TEST_F(ServeTest, StoreChangeTokenMovesWithEveryCommitAndOnlyThen) {
+  const std::string db = (home_ / "ipdx.db").string();
+  auto reader = store::Store::OpenSqlite(db);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto writer = store::Store::OpenSqlite(db);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->SetLocalPublisher("US").ok());
+  const auto before = (*reader)->ChangeToken();
+  ASSERT_TRUE(before.has_value()) << "a store in WAL mode can always tell";
+  auto sequence = (*reader)->ChangeSequence();
+  ASSERT_TRUE(sequence.ok());
+  EXPECT_EQ((*reader)->ChangeToken(), before) << "nothing was committed";
+  auto rec = (*reader)->GetRecord("US-11147202-B2");
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ((*reader)->ChangeToken(), before) << "reading commits nothing";
+
+  rec->titles.front().text += " Tokenword";
+  ASSERT_TRUE((*writer)->Begin().ok());
+  ASSERT_TRUE((*writer)->PutRecord("US", &*rec).ok());
+  EXPECT_FALSE((*writer)->ChangeToken().has_value()) << "uncommitted rows of its own";
+  EXPECT_EQ((*reader)->ChangeToken(), before) << "not committed yet";
+  ASSERT_TRUE((*writer)->Commit().ok());
+  const auto after = (*reader)->ChangeToken();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_NE(after, before) << "another connection committed";
+  EXPECT_EQ((*writer)->ChangeToken(), after) << "one database, one token";
+  auto moved = (*reader)->ChangeSequence();
+  ASSERT_TRUE(moved.ok());
+  EXPECT_GT(*moved, *sequence);
+
+  ASSERT_EQ(StoreNewVersionInAnotherProcess(home_ / "ipdx.db", "US-11147202-B2", "Procword"), 0);
+  EXPECT_NE((*reader)->ChangeToken(), after) << "another process committed";
+}
+
+// A record changed by another process (an `ipdx ingest` beside the server) is served fresh at
+// once, although the server reads no change sequence while nothing was committed.
+TEST_F(ServeTest, RecordChangedByAnotherProcessIsServedFresh) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  auto c = Client();
+  const std::string path = "/ipdx/v1/patents/US-11147202-B2";
+  std::string etag;
+  for (int i = 0; i < 3; ++i) {  // rendered once, then from the cache
+    auto r = c.Get(path);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(Json::parse(r->body)["version"], 1);
+    if (i > 0) {
+      EXPECT_EQ(r->get_header_value("ETag"), etag);
+    }
+    etag = r->get_header_value("ETag");
+  }
+  for (int version = 2; version <= 3; ++version) {
+    const std::string word = "Otherprocessword" + std::to_string(version);
+    ASSERT_EQ(StoreNewVersionInAnotherProcess(home_ / "ipdx.db", "US-11147202-B2", word), 0);
+    for (int i = 0; i < 2; ++i) {
+      auto r = c.Get(path);
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200);
+      EXPECT_EQ(Json::parse(r->body)["version"], version);
+      EXPECT_NE(r->body.find(word), std::string::npos);
+      EXPECT_NE(r->get_header_value("ETag"), etag);
+    }
+    auto stale = c.Get(path, {{"If-None-Match", etag}});
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(stale->status, 200) << "the ETag of the older version must not match";
+    etag = stale->get_header_value("ETag");
+  }
 }
 
 TEST_F(ServeTest, ParallelSearchesAreCorrectWhileAnIngestRuns) {

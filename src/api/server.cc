@@ -168,6 +168,24 @@ ReaderPool::Lease ReaderPool::Acquire() {
   return Lease(this, slot);
 }
 
+Result<uint64_t> ReaderPool::ChangeSequence(store::Store& store) {
+  // The token first, then the sequence: the sequence then reflects at least the state the token
+  // names, and while the token stays the same nothing newer can exist. Racing refreshes may store
+  // an older pair over a newer one; that only costs the next request a transaction.
+  const std::optional<store::Store::ChangeTokenBytes> token = store.ChangeToken();
+  if (token) {
+    std::lock_guard lock(sequence_mu_);
+    if (sequence_token_ == token) return sequence_;
+  }
+  IPDX_ASSIGN_OR_RETURN(const uint64_t sequence, store.ChangeSequence());
+  if (token) {
+    std::lock_guard lock(sequence_mu_);
+    sequence_token_ = token;
+    sequence_ = sequence;
+  }
+  return sequence;
+}
+
 void ReaderPool::Release(Slot* slot) {
   slot->busy.store(false);
   if (waiting_.load() > 0) {
@@ -471,6 +489,23 @@ httplib::Server::HandlerResponse Server::Impl::PreRouting(const httplib::Request
   return r;
 }
 
+std::string PathParam(const httplib::Request& req, std::string_view name) {
+  const Route* route = CurrentRequest().route;
+  if (route == nullptr || route->by_regex) return {};
+  // PathMatches has checked that the path has exactly the route's segments.
+  std::string_view path = req.path;
+  for (const std::string& segment : route->segments) {
+    path.remove_prefix(std::min<size_t>(1, path.size()));  // the '/'
+    const std::string_view part = path.substr(0, path.find('/'));
+    if (segment.size() == name.size() + 2 && segment.front() == '{' &&
+        std::string_view(segment).substr(1, name.size()) == name) {
+      return std::string(part);
+    }
+    path.remove_prefix(part.size());
+  }
+  return {};
+}
+
 void Server::Impl::RunChosenRoute(const httplib::Request& req, httplib::Response& res) {
   const Route* route = CurrentRequest().route;
   if (route == nullptr) {  // cannot happen: PreRouting answers requests without a route
@@ -480,7 +515,7 @@ void Server::Impl::RunChosenRoute(const httplib::Request& req, httplib::Response
   // The handlers read path parameters from req.matches, as if httplib had matched the route.
   // httplib's Request object is not const (it passes it on as const&), so filling it is sound.
   // A route without parameters needs no match.
-  if (route->by_regex || route->info.path.find('{') != std::string::npos) {
+  if (route->fill_matches && (route->by_regex || route->info.path.find('{') != std::string::npos)) {
     std::regex_match(req.path, const_cast<httplib::Request&>(req).matches, route->regex);
   }
   RunRoute(*route, req, res, nullptr);
@@ -805,7 +840,7 @@ Status Server::Impl::Start() {
     }
     http = std::move(ssl);
   } else {
-    http = std::make_unique<httplib::Server>();
+    http = MakePlainHttpServer();
   }
   RegisterRoutes();
   RegisterExchangeRoutes();

@@ -59,7 +59,14 @@ struct Route {
   std::string literal_prefix;
   std::vector<std::string> segments;
   bool by_regex = false;
+  // Whether the handler reads req.matches, which costs a std::regex match a request; handlers of
+  // plain templates may instead read PathParam and clear this.
+  bool fill_matches = true;
 };
+
+// The value of path parameter {`name`} of the current request's route (a plain template, not
+// by_regex): the same text req.matches would hold. Empty when the route has no such parameter.
+std::string PathParam(const httplib::Request& req, std::string_view name);
 
 // An append-only JSON-lines log ("-" = stderr). Thread-safe. With `flush_every_line` each line
 // is flushed before Write returns (the audit log); otherwise lines are written in batches by a
@@ -117,12 +124,20 @@ class ReaderPool {
   };
   Status Open(const std::string& path, size_t count);
   Lease Acquire();
+  // The store's change sequence, read on `store` (a connection of this pool) only when its
+  // ChangeToken says a transaction was committed since the sequence was last read (by any
+  // connection or process) or cannot say: most requests read no SQLite transaction for it.
+  Result<uint64_t> ChangeSequence(store::Store& store);
 
  private:
   Slot* TryTake();
   void Release(Slot* slot);
-  std::vector<std::unique_ptr<Slot>> slots_;  // fixed after Open
-  std::atomic<int> waiting_{0};               // requests blocked in Acquire
+  std::mutex sequence_mu_;
+  // The token read just BEFORE sequence_ was read (so sequence_ is at least the state it names).
+  std::optional<store::Store::ChangeTokenBytes> sequence_token_;  // sequence_mu_
+  uint64_t sequence_ = 0;                                         // sequence_mu_
+  std::vector<std::unique_ptr<Slot>> slots_;                      // fixed after Open
+  std::atomic<int> waiting_{0};                                   // requests blocked in Acquire
   std::mutex mu_;
   std::condition_variable cv_;
 };
@@ -179,6 +194,11 @@ void SendCacheableWithTag(const httplib::Request& req, httplib::Response& res,
                           const std::string& body, const std::string& etag,
                           const char* content_type, const std::string& cache_control);
 bool ETagMatches(const std::string& if_none_match, const std::string& etag);
+
+// An httplib::Server for plain HTTP whose connections run on ConnectionStream
+// (http_connection.cc): the same request handling, with a poll, a recv and one send per request
+// instead of about nine system calls. TLS keeps httplib::SSLServer.
+std::unique_ptr<httplib::Server> MakePlainHttpServer();
 
 struct Server::Impl {
   Impl(std::string home, ServerConfig config);

@@ -2,6 +2,9 @@
 // docs/formats/store.md; keep the two in step.
 #include <sqlite3.h>
 
+#include <array>
+#include <atomic>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -300,6 +303,7 @@ class SqliteStore final : public Store {
                                                  size_t limit) override;
   Result<uint64_t> CountRecords() override;
   Result<uint64_t> ChangeSequence() override;
+  std::optional<ChangeTokenBytes> ChangeToken() override;
   Result<uint64_t> CountCopies() override;
   Result<std::vector<CopyChange>> ListCurrentSince(uint64_t after_sequence, size_t limit) override;
   Status PutReject(const RejectRow& reject) override;
@@ -353,6 +357,9 @@ class SqliteStore final : public Store {
   std::string path_;
   std::unordered_map<std::string, StmtPtr> cache_;
   std::string local_publisher_;
+  // The first page of the connection's WAL index (shared memory, mapped by SQLite and unmapped
+  // when the connection closes), found by ChangeToken on first use; null until then.
+  const volatile uint8_t* wal_index_ = nullptr;
   // The log on the same connection; declared after db_, so destroyed (statements finalized)
   // before the connection closes.
   std::unique_ptr<internal::SqliteLogStorage> log_;
@@ -713,6 +720,45 @@ Result<uint64_t> SqliteStore::CountRecords() {
 Result<uint64_t> SqliteStore::ChangeSequence() {
   IPDX_ASSIGN_OR_RETURN(int64_t sequence, PragmaInt("SELECT coalesce(max(rowid), 0) FROM records"));
   return static_cast<uint64_t>(sequence);
+}
+
+std::optional<Store::ChangeTokenBytes> SqliteStore::ChangeToken() {
+  // Inside a transaction this connection's own uncommitted rows count for ChangeSequence but not
+  // for the header, which moves only at commit.
+  if (sqlite3_get_autocommit(db_.get()) == 0) return std::nullopt;
+  constexpr size_t kHeader = sizeof(ChangeTokenBytes::bytes);
+  if (wal_index_ == nullptr) {
+    // The connection's WAL index is its VFS's shared memory, region 0 of which starts with the
+    // header; Init's reads in WAL mode have mapped it, so this finds the mapping SQLite uses (it
+    // never maps or extends anything: bExtend 0).
+    sqlite3_file* file = nullptr;
+    if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+        file == nullptr || file->pMethods == nullptr || file->pMethods->iVersion < 2 ||
+        file->pMethods->xShmMap == nullptr) {
+      return std::nullopt;
+    }
+    volatile void* region = nullptr;
+    if (file->pMethods->xShmMap(file, 0, 32 * 1024, 0, &region) != SQLITE_OK || region == nullptr) {
+      return std::nullopt;
+    }
+    wal_index_ = static_cast<const volatile uint8_t*>(region);
+  }
+  // SQLite's writer stores the second copy, then (after a barrier) the first; a reader that finds
+  // both copies equal has a header no writer was half-way through (walIndexTryHdr does the same).
+  // The region is page aligned, so the header is read in 8-byte words.
+  const auto* words = reinterpret_cast<const volatile uint64_t*>(wal_index_);
+  constexpr size_t kWords = kHeader / sizeof(uint64_t);
+  std::array<uint64_t, 2 * kWords> copies;
+  for (size_t i = 0; i < kWords; ++i) copies[i] = words[i];
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  for (size_t i = kWords; i < 2 * kWords; ++i) copies[i] = words[i];
+  ChangeTokenBytes first;
+  ChangeTokenBytes second;
+  std::memcpy(first.bytes.data(), copies.data(), kHeader);
+  std::memcpy(second.bytes.data(), copies.data() + kWords, kHeader);
+  constexpr size_t kIsInit = 12;  // nonzero once the header describes the WAL
+  if (first != second || first.bytes[kIsInit] == 0) return std::nullopt;
+  return first;
 }
 
 Result<uint64_t> SqliteStore::CountCopies() {

@@ -5,6 +5,7 @@
 // rejects of every ingest (source file, byte offset, rule, message) and the ingest runs with
 // their counts. Writes happen in explicit transactions so a batch of documents commits
 // atomically. A Store is externally synchronised: one thread at a time.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -158,6 +159,20 @@ class Store {
   // descent). CountCopies counts current (publisher, id) copies (an index scan).
   virtual Result<uint64_t> ChangeSequence() = 0;
   virtual Result<uint64_t> CountCopies() = 0;
+
+  // A token of the database's committed state, read without a read transaction: for caches in
+  // front of ChangeSequence (the API's rendered records). Two tokens read from the same database
+  // are equal only when no transaction was committed between the two reads, by any connection or
+  // process; so a ChangeSequence read AFTER token T was read is still current while ChangeToken
+  // returns T. std::nullopt when the store cannot tell without a transaction (inside Begin/Commit,
+  // no WAL shared memory, a writer updating it right now): read ChangeSequence instead. SQLite:
+  // a copy of the 48-byte WAL-index header from shared memory (sqlite.org/walformat.html, 2.1),
+  // the bytes SQLite itself compares to notice that another connection committed.
+  struct ChangeTokenBytes {
+    std::array<uint8_t, 48> bytes{};
+    bool operator==(const ChangeTokenBytes&) const = default;
+  };
+  virtual std::optional<ChangeTokenBytes> ChangeToken() { return std::nullopt; }
   // The current versions of every copy (all publishers) whose version sequence is greater than
   // `after_sequence`, in sequence order, at most `limit`. From 0 this lists every copy once;
   // continue from the last sequence returned. Corruption for stored JSON that does not parse.
