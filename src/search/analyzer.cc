@@ -298,16 +298,19 @@ Xapian::Stem* Analyzer::Stemmer(std::string_view lang) {
 
 bool Analyzer::HasStemmer(std::string_view lang) { return Stemmer(lang) != nullptr; }
 
-std::string Analyzer::Stem(std::string_view lang, std::string_view lower) {
+const std::string& Analyzer::StemRef(std::string_view lang, std::string_view lower) {
   auto cache = stem_cache_.find(lang);
   if (cache == stem_cache_.end()) {
     cache = stem_cache_.emplace(std::string(lang), StemCache{Stemmer(lang), {}}).first;
   }
   Xapian::Stem* stem = cache->second.stemmer;
-  if (stem == nullptr) return Fold(lower);
-  std::unordered_map<std::string, std::string>& stems = cache->second.stems;
+  if (stem == nullptr) {
+    unstemmed_ = Fold(lower);
+    return unstemmed_;
+  }
+  auto& stems = cache->second.stems;
+  if (auto it = stems.find(lower); it != stems.end()) return it->second;
   std::string key(lower);
-  if (auto it = stems.find(key); it != stems.end()) return it->second;
   std::string stemmed;
   try {
     stemmed = Fold((*stem)(key));
@@ -318,9 +321,8 @@ std::string Analyzer::Stem(std::string_view lang, std::string_view lower) {
     for (auto& [unused, c] : stem_cache_) c.stems.clear();
     cached_stems_ = 0;
   }
-  stems.emplace(std::move(key), stemmed);
   ++cached_stems_;
-  return stemmed;
+  return stems.emplace(std::move(key), std::move(stemmed)).first->second;
 }
 
 }  // namespace ipdx::search::internal

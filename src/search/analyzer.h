@@ -19,6 +19,7 @@
 //
 // An Analyzer is not thread-safe (the ICU BreakIterator and the stemmer cache are stateful); give
 // each thread its own. It owns everything it uses.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -68,7 +69,9 @@ class Analyzer {
   // True when Xapian has a Snowball stemmer for the ISO 639-1 code ("en", "de", ...).
   bool HasStemmer(std::string_view lang);
   // Folded stem of a case-folded word in `lang`; the folded word itself when there is no stemmer.
-  std::string Stem(std::string_view lang, std::string_view lower);
+  std::string Stem(std::string_view lang, std::string_view lower) { return StemRef(lang, lower); }
+  // The same without a copy: the reference stays valid until the next Stem/StemRef call.
+  const std::string& StemRef(std::string_view lang, std::string_view lower);
 
  private:
   Analyzer();
@@ -79,12 +82,17 @@ class Analyzer {
   // Stems already computed, per language: most words of a text repeat ("the", "said", "device"),
   // and Snowball plus the folding of its output cost more than a hash lookup. Cleared when it
   // grows past kMaxCachedStems entries, so memory stays bounded whatever the input.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
   struct StemCache {
     Xapian::Stem* stemmer = nullptr;
-    std::unordered_map<std::string, std::string> stems;
+    std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> stems;
   };
   std::map<std::string, StemCache, std::less<>> stem_cache_;
   size_t cached_stems_ = 0;
+  std::string unstemmed_;  // StemRef's result for a language without a stemmer
 };
 
 // Largest number of (word, stem) pairs an Analyzer keeps.

@@ -49,7 +49,8 @@ class Indexer {
   Indexer(Analyzer* analyzer, const model::Record& record, BuiltDocument* out)
       : analyzer_(analyzer), out_(out), default_lang_(NormalizeLang(record.language)) {}
 
-  // Indexes one text: positional unstemmed terms and one Z term per word (schema.h).
+  // Indexes one text: positional unstemmed terms, and a Z term for each word whose stem differs
+  // from the word (for text without a stemmer: for every word); schema.h.
   void Text(std::string_view prefix, std::string_view text, std::string_view text_lang,
             bool stemmed) {
     std::string lang = NormalizeLang(text_lang);
@@ -58,17 +59,24 @@ class Indexer {
     if (has_stemmer) out_->stem_langs.insert(lang);
     position_ += kPositionGap;
     Xapian::Document& doc = out_->document;
+    std::string term(prefix);
     for (const Token& token : analyzer_->Tokenize(text)) {
-      const std::string term = Join(prefix, token.term);
+      term.resize(prefix.size());
+      term += token.term;
       if (token.positional) {
         doc.add_posting(term, ++position_);
       } else {
         doc.add_term(term);
       }
-      if (stemmed && !token.cjk) {
-        doc.add_term(has_stemmer ? StemTerm(prefix, lang, analyzer_->Stem(lang, token.lower))
-                                 : StemTerm(prefix, "", token.term));
+      if (!stemmed || token.cjk) continue;
+      if (!has_stemmer) {
+        doc.add_term(StemTerm(prefix, "", token.term));
+        continue;
       }
+      // A word that is its own stem is found through its X term (the query ORs both), so the
+      // Z term would only repeat it: about half the stemmed postings of English text.
+      const std::string& stem = analyzer_->StemRef(lang, token.lower);
+      if (stem != token.term) doc.add_term(StemTerm(prefix, lang, stem));
     }
   }
 

@@ -1,6 +1,7 @@
 // Index + search on hand-built multilingual records: stemming, accents, CJK, fields, numbers,
 // classification hierarchy, dates, proximity, facets, snippets, similar documents, state.
 #include <gtest/gtest.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -567,6 +568,105 @@ TEST_F(IndexTest, RebuildReplacesTheIndex) {
   auto reopened = Index::Open(path_);
   ASSERT_TRUE(reopened.ok());
   EXPECT_TRUE((*reopened)->Verify("seq-20", 3).ok());
+}
+
+// Index format 2: a word that is its own stem has no Z term; the stemmed query reaches it through
+// its X term, in every field, and phrases still work on the X terms.
+TEST_F(IndexTest, WordsThatAreTheirOwnStemAreFoundWithoutAZTerm) {
+  index_.reset();
+  {
+    Xapian::Database db(path_);
+    EXPECT_FALSE(db.term_exists("ZXTIENmotor"));  // "motor" stems to itself: no Z term
+    EXPECT_TRUE(db.term_exists("XTImotor"));
+    EXPECT_TRUE(db.term_exists("ZXCLENcool"));  // "cooling", "cooled"
+    EXPECT_FALSE(db.term_exists("ZXCLENoil"));
+    EXPECT_TRUE(db.term_exists("ZXABDEmotor"));  // "Motoren"
+  }
+  auto opened = Index::Open(path_);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  index_ = std::move(opened).value();
+  // "motors" only differs from the indexed "motor" by its stem; "oils" from "oil".
+  EXPECT_EQ(Ids("ti:motors"), (Set{kUs1, kUs1Ep, kUs2, kEpDe}));
+  EXPECT_EQ(Ids("cl:oils"), (Set{kUs1, kUs1Ep, kUs2}));
+  EXPECT_EQ(Ids("cl:cool"), (Set{kUs1, kUs1Ep, kUs2}));
+  EXPECT_EQ(Ids("txt:oils AND ti:rotors"), (Set{kUs1, kUs1Ep, kUs2}));
+  EXPECT_EQ(Ids("ti:\"electric motor\""), (Set{kUs1, kUs1Ep, kUs2}));
+  EXPECT_EQ(Ids("cl:\"filled with oil\""), (Set{kUs1, kUs1Ep, kUs2}));
+  EXPECT_EQ(Ids("ab:\"filled with oil\""), Set{});
+  // Every inflection reaches every other, whichever of them is its own stem.
+  std::unique_ptr<Index> fresh;
+  {
+    auto made = Index::Open((dir_ / "inflections").string());
+    ASSERT_TRUE(made.ok());
+    fresh = std::move(made).value();
+  }
+  const std::vector<std::string> forms = {"motor", "motors", "motoring", "motored"};
+  for (size_t i = 0; i < forms.size(); ++i) {
+    model::Record r = Rec("US", std::to_string(i + 1), "A1", "en", "2015");
+    r.abstracts = {{"en", forms[i] + " pump"}};
+    ASSERT_TRUE(fresh->Add("US", r).ok());
+  }
+  ASSERT_TRUE(fresh->Commit("m").ok());
+  for (const std::string& form : forms) {
+    SearchRequest request;
+    request.query = "ab:" + form;
+    auto result = fresh->Search(request);
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->hits.size(), forms.size()) << form;
+    request.query = "ab:\"" + form + "\"";  // quoted: that form only
+    result = fresh->Search(request);
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->hits.size(), 1u) << form;
+  }
+}
+
+// A rebuild adds documents without the unique-term lookup, so a copy given twice must still end
+// up once (the later version); what an interrupted rebuild leaves behind is never the index and
+// is cleared by the next rebuild; the result is compacted and passes the deep check.
+TEST_F(IndexTest, RebuildDeduplicatesAndIgnoresLeftovers) {
+  index_.reset();
+  // An interrupted rebuild: a half-built index (committed without the final mark) and a
+  // half-compacted copy beside the real one.
+  {
+    auto partial = Index::Open(path_ + ".rebuild");
+    ASSERT_TRUE(partial.ok());
+    ASSERT_TRUE((*partial)->Add("US", Corpus()[0]).ok());
+    ASSERT_TRUE((*partial)->Commit("").ok());
+    fs::create_directories(path_ + ".compact");
+    std::ofstream(path_ + ".compact/postlist.glass") << "torn";
+  }
+  {
+    auto still = Index::Open(path_);
+    ASSERT_TRUE(still.ok());
+    EXPECT_TRUE((*still)->Verify("seq-9", Corpus().size() + 1).ok());
+  }
+  std::vector<model::Record> records = Corpus();
+  model::Record revised = records[0];
+  revised.titles = {{"en", "Revised hydraulic pump"}};
+  records.push_back(revised);  // the same copy again, later version
+  size_t next = 0;
+  RecordSource source = [&](std::string* publisher, model::Record* record) -> Result<bool> {
+    if (next == records.size()) return false;
+    *record = records[next++];
+    *publisher = record->office;
+    return true;
+  };
+  auto rebuilt = Index::Rebuild(path_, source, "seq-30", {});
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_TRUE((*rebuilt)->Verify("seq-30", Corpus().size()).ok());
+  EXPECT_FALSE(fs::exists(path_ + ".rebuild"));
+  EXPECT_FALSE(fs::exists(path_ + ".compact"));
+  if (!kXapianCheckUnderAsan) {
+    EXPECT_TRUE((*rebuilt)->DeepCheck().ok());
+  }
+  index_ = std::move(rebuilt).value();
+  EXPECT_EQ(Ids("ti:hydraulic"), Set{kUs1});
+  EXPECT_EQ(Ids("ti:\"electric motor\""), Set{kUs2});
+  // The rebuilt index takes updates like any other.
+  ASSERT_TRUE(index_->Replace("US", Corpus()[0]).ok());
+  ASSERT_TRUE(index_->Commit("seq-31").ok());
+  EXPECT_EQ(Ids("ti:\"electric motor\""), (Set{kUs1, kUs2}));
+  EXPECT_EQ(Ids("ti:hydraulic"), Set{});
 }
 
 // ReplaceMany (parallel text analysis, chunked) must index exactly what Replace does, in order.

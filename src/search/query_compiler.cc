@@ -483,7 +483,9 @@ Xapian::Query StemmedWordQuery(Analyzer* analyzer, const std::vector<std::string
     terms.push_back(StemTerm(prefix, "", token.term));
     for (const std::string& lang : stem_langs) {
       const std::string stem = analyzer->Stem(lang, token.lower);
+      // Words that are their own stem have no Z term: their X term stands for it (schema.h).
       terms.push_back(StemTerm(prefix, lang, stem));
+      terms.push_back(Join(prefix, stem));
       if (highlights != nullptr) highlights->stems.insert(lang + ":" + stem);
     }
   }

@@ -7,9 +7,15 @@
 // Term prefixes follow the Xapian convention (upper-case prefix; indexed words are always folded
 // to lower case, so a prefix never runs into its term):
 //   XTI XAB XCL XDE   title, abstract, claims, description: folded words with positions
-//   Z<prefix><LL>     stem of a word in language LL ("ZXABENelectr"); Z<prefix> alone for words
+//   Z<prefix><LL>     stem of a word in language LL ("ZXABENelectr"), only for words whose folded
+//                     stem differs from the folded word: a word that is its own stem ("motor") is
+//                     found through its X term, so a stemmed query is the synonym of Z<prefix><LL>
+//                     + stem and <prefix> + stem for each language. Z<prefix> alone for every word
 //                     of text without a stemmer (unknown language, or a language Xapian cannot
-//                     stem). Exactly one Z term per non-CJK token, so BM25 counts each word once.
+//                     stem). In a one-language index each non-CJK token counts once among the
+//                     Z terms and the X term of its stem, so BM25 counts each word once; with
+//                     several languages a token that equals another language's stem of the query
+//                     word can count twice (docs/query-language.md).
 //   XPA XIN           applicant/assignee and inventor names: folded words with positions
 //   XIPC: XCPC:       classification hierarchy: "A", "A61", "A61K", "A61K 31", "A61K 31/4439"
 //   XPN:              publication number with and without kind: "US8936998", "US8936998B2"
@@ -30,7 +36,8 @@
 namespace ipdx::search::internal {
 
 // Version of the layout below. Stored in the index metadata; a different value means rebuild.
-inline constexpr int kIndexFormat = 1;
+// 2: no Z term for a word that is its own stem.
+inline constexpr int kIndexFormat = 2;
 
 inline constexpr std::string_view kPrefixTitle = "XTI";
 inline constexpr std::string_view kPrefixAbstract = "XAB";

@@ -174,9 +174,10 @@ class Index {
   static Result<std::unique_ptr<Index>> Open(const std::string& path) { return Open(path, {}); }
 
   // Builds a new index from `source` in a sibling folder and swaps it in place of `path` only when
-  // complete, so a failed rebuild leaves the old index untouched. Any Index open on `path` must
-  // be closed first (the rebuild opens it for writing). Returns the new index opened for writing,
-  // with state {format, documents, mark}.
+  // complete (compacted and synced to disk), so a failed or interrupted rebuild leaves the old
+  // index untouched; its leftovers (PATH.rebuild, PATH.compact) are removed by the next rebuild.
+  // Any Index open on `path` must be closed first (the rebuild opens it for writing). Returns the
+  // new index opened for writing, with state {format, documents, mark}.
   static Result<std::unique_ptr<Index>> Rebuild(const std::string& path, const RecordSource& source,
                                                 const std::string& mark, const Options& options);
 
@@ -224,6 +225,9 @@ class Index {
 
  private:
   explicit Index(std::unique_ptr<Impl> impl);
+  // Open with extra Xapian open flags (Rebuild: no fsync per commit).
+  static Result<std::unique_ptr<Impl>> OpenImpl(const std::string& path, const Options& options,
+                                                int extra_flags);
   std::unique_ptr<Impl> impl_;
 };
 
