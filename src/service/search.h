@@ -91,14 +91,17 @@ Result<IndexNotice> SyncIndex(Node& node);
 // bounded by text bytes (IndexTextBytes):
 //   - text_bytes: the index commits as soon as the text added since its last commit reaches it.
 //     Measured (bench/README.md, "Memory"): Xapian's pending changes plus the documents built
-//     ahead take about 5 bytes of memory per byte of pending text, so 24 MiB keeps indexing
-//     near 120 MiB whatever the input size and document size;
+//     ahead take about 5 bytes of memory per byte of pending text, so 6 MiB keeps indexing
+//     near 30 MiB whatever the input size and document size. Smaller is also faster: Xapian's
+//     buffer of pending postings is a tree per term that gets slower as it grows (a full rebuild
+//     of 10,000 documents committing every 250 / 500 / 2,000 / 10,000 documents: 39 / 42 / 51 /
+//     110 CPU s, search/index.cc), until the per-commit cost takes over;
 //   - documents: and after this many documents at the latest (tiny records cost per document);
 //   - page_bytes: the copies read back from the store at a time carry about this much text (at
 //     least one copy; a page never holds more than 1000).
 // Commits are crash safe at any point: the committed mark never runs ahead of what is indexed
 // (the class comment), so a killed ingest leaves an index that is behind and caught up later.
-inline constexpr uint64_t kIndexCommitTextBytes = 24ull << 20;
+inline constexpr uint64_t kIndexCommitTextBytes = 6ull << 20;
 inline constexpr uint64_t kIndexCommitMaxDocuments = 20000;
 inline constexpr uint64_t kIndexPageTextBytes = 4ull << 20;
 struct IndexCommitBudget {
