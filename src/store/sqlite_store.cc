@@ -1,11 +1,15 @@
 // The SQLite implementation of store::Store. The schema, the settings and their reasons are in
 // docs/formats/store.md; keep the two in step.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -284,6 +288,56 @@ class Query {
   int bind_rc_ = SQLITE_OK;
 };
 
+// The liveness of an ingest run: the process running it holds an exclusive lock (flock) on
+// "<database>.run-<id>.lock" from StartRun to FinishRun. The kernel drops the lock when that
+// process ends, however it ends, so a "running" run whose lock can be taken (or whose file is
+// gone) was interrupted, and one whose lock is held is still running in some process. Locks
+// belong to open files, so another connection of the same process also sees the run as live.
+class RunLock {
+ public:
+  RunLock() = default;
+  explicit RunLock(int fd) : fd_(fd) {}
+  ~RunLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RunLock(RunLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  RunLock& operator=(RunLock&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+  bool Valid() const { return fd_ >= 0; }
+
+  static std::string PathFor(const std::string& db_path, int64_t run_id) {
+    return db_path + ".run-" + std::to_string(run_id) + ".lock";
+  }
+  // Creates and locks the run's file; an invalid lock when the file system refuses.
+  static RunLock Acquire(const std::string& db_path, int64_t run_id) {
+    const int fd = ::open(PathFor(db_path, run_id).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return RunLock();
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return RunLock();
+    }
+    return RunLock(fd);
+  }
+  // Whether some process holds the lock of the run (false when the file does not exist).
+  static bool HeldElsewhere(const std::string& db_path, int64_t run_id) {
+    const int fd = ::open(PathFor(db_path, run_id).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return held;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
@@ -357,6 +411,8 @@ class SqliteStore final : public Store {
   std::string path_;
   std::unordered_map<std::string, StmtPtr> cache_;
   std::string local_publisher_;
+  // Locks of the runs this store started and has not finished (RunLock).
+  std::map<int64_t, RunLock> run_locks_;
   // The first page of the connection's WAL index (shared memory, mapped by SQLite and unmapped
   // when the connection closes), found by ChangeToken on first use; null until then.
   const volatile uint8_t* wal_index_ = nullptr;
@@ -444,9 +500,28 @@ Status SqliteStore::Init() {
   IPDX_RETURN_IF_ERROR(Exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
   log_ = std::make_unique<internal::SqliteLogStorage>(db_.get(), path_);
   IPDX_RETURN_IF_ERROR(Migrate());
-  IPDX_RETURN_IF_ERROR(
-      Exec("UPDATE ingest_runs SET status = 'interrupted', finished_at = NULL "
-           "WHERE status = 'running'"));
+  // Runs left "running" by a process that ended (RunLock) are interrupted; a run whose process
+  // still holds its lock (an ingest beside a starting server) is left alone.
+  std::vector<int64_t> running;
+  {
+    IPDX_ASSIGN_OR_RETURN(auto q,
+                          Prepare("SELECT run_id FROM ingest_runs WHERE status = 'running'"));
+    for (;;) {
+      IPDX_ASSIGN_OR_RETURN(bool row, q->Step());
+      if (!row) break;
+      running.push_back(q->Int(0));
+    }
+  }
+  for (int64_t run_id : running) {
+    if (RunLock::HeldElsewhere(path_, run_id)) continue;
+    // "AND status = 'running'": a run that finished meanwhile keeps its status.
+    IPDX_ASSIGN_OR_RETURN(auto q, Prepare("UPDATE ingest_runs SET status = 'interrupted', "
+                                          "finished_at = NULL WHERE run_id = ?1 AND "
+                                          "status = 'running'"));
+    q->Bind(1, run_id);
+    IPDX_RETURN_IF_ERROR(q->Run());
+    ::unlink(RunLock::PathFor(path_, run_id).c_str());
+  }
   // Read back the office recorded by an earlier SetLocalPublisher so GetRecord prefers it even
   // when the caller opens the store without declaring it.
   IPDX_ASSIGN_OR_RETURN(auto q, Prepare("SELECT value FROM meta WHERE key = 'local_publisher'"));
@@ -862,8 +937,20 @@ Result<int64_t> SqliteStore::StartRun(const std::string& inputs) {
   IPDX_ASSIGN_OR_RETURN(auto q, Prepare("INSERT INTO ingest_runs (started_at, status, inputs) "
                                         "VALUES (?1, 'running', ?2)"));
   q->Bind(1, NowUtcIso8601()).Bind(2, inputs);
-  IPDX_RETURN_IF_ERROR(q->Run());
-  return sqlite3_last_insert_rowid(db_.get());
+  // The row and its lock appear together: other connections see the row only once the
+  // savepoint is released, and by then the lock is held (RunLock).
+  IPDX_RETURN_IF_ERROR(RunCached("SAVEPOINT start_run"));
+  Status inserted = q->Run();
+  if (!inserted.ok()) {
+    (void)RunCached("ROLLBACK TO start_run");
+    (void)RunCached("RELEASE start_run");
+    return inserted;
+  }
+  const int64_t run_id = sqlite3_last_insert_rowid(db_.get());
+  RunLock lock = RunLock::Acquire(path_, run_id);
+  if (lock.Valid()) run_locks_[run_id] = std::move(lock);
+  IPDX_RETURN_IF_ERROR(RunCached("RELEASE start_run"));
+  return run_id;
 }
 
 Status SqliteStore::WriteRun(const IngestRun& run, bool finish) {
@@ -899,7 +986,15 @@ Status SqliteStore::WriteRun(const IngestRun& run, bool finish) {
   return Status::Ok();
 }
 
-Status SqliteStore::FinishRun(const IngestRun& run) { return WriteRun(run, /*finish=*/true); }
+Status SqliteStore::FinishRun(const IngestRun& run) {
+  IPDX_RETURN_IF_ERROR(WriteRun(run, /*finish=*/true));
+  // The status is written first: a run is never without both its lock and a final status.
+  if (auto it = run_locks_.find(run.run_id); it != run_locks_.end()) {
+    ::unlink(RunLock::PathFor(path_, run.run_id).c_str());
+    run_locks_.erase(it);
+  }
+  return Status::Ok();
+}
 Status SqliteStore::UpdateRun(const IngestRun& run) { return WriteRun(run, /*finish=*/false); }
 
 Result<std::vector<IngestRun>> SqliteStore::ListRuns(size_t limit) {

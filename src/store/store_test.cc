@@ -505,5 +505,45 @@ TEST_F(StoreTest, ReadMapCanBeTurnedOffAndOn) {
   EXPECT_TRUE(DatabaseMapped(path_));
 }
 
+// A run still held by a live store (another connection; in production another process, e.g. an
+// ingest beside a starting server) stays "running" when the store is opened again; once its
+// store is gone without FinishRun, the next open marks it interrupted and removes its lock file.
+// A finished run leaves no lock file.
+TEST_F(StoreTest, OnlyRunsOfEndedProcessesAreMarkedInterrupted) {
+  auto ingest = Open();
+  ASSERT_NE(ingest, nullptr);
+  auto finished = ingest->StartRun("done.xml");
+  ASSERT_TRUE(finished.ok());
+  const std::string finished_lock = path_ + ".run-" + std::to_string(*finished) + ".lock";
+  EXPECT_TRUE(std::filesystem::exists(finished_lock));
+  IngestRun fin;
+  fin.run_id = *finished;
+  ASSERT_TRUE(ingest->FinishRun(fin).ok());
+  EXPECT_FALSE(std::filesystem::exists(finished_lock));
+
+  auto run = ingest->StartRun("big.xml");
+  ASSERT_TRUE(run.ok());
+  const std::string lock = path_ + ".run-" + std::to_string(*run) + ".lock";
+  {
+    auto server = Open();
+    ASSERT_NE(server, nullptr);
+    auto runs = server->ListRuns(10);
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), 2u);
+    EXPECT_EQ((*runs)[0].status, "running");
+    EXPECT_EQ((*runs)[1].status, "finished");
+  }
+  ingest.reset();  // ends without FinishRun, as a killed process would
+  EXPECT_TRUE(std::filesystem::exists(lock));
+  auto after = Open();
+  ASSERT_NE(after, nullptr);
+  auto runs = after->ListRuns(10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].status, "interrupted");
+  EXPECT_EQ((*runs)[1].status, "finished");
+  EXPECT_FALSE(std::filesystem::exists(lock));
+}
+
 }  // namespace
 }  // namespace ipdx::store
