@@ -19,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kTestdata = fs::path(IPDX_SOURCE_DIR) / "src/service/testdata";
-
 class IngestMemoryTest : public TempNodeTest {
  protected:
   void SetUp() override {

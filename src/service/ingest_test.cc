@@ -17,7 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kTestdata = fs::path(IPDX_SOURCE_DIR) / "src/service/testdata";
 constexpr const char* kBadFile = "ep-application-v1-4-A1-1-not-well-formed.xml";
 
 // The record of the WIPO ST.96 example instance (US 8,936,998 B2), built by hand so the JSON lines

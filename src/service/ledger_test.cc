@@ -21,8 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kTestdata = fs::path(IPDX_SOURCE_DIR) / "src/service/testdata";
-
 class LedgerServiceTest : public TempNodeTest {
  protected:
   // Ingests the two real USPTO applications; returns the number of records stored.

@@ -1,6 +1,7 @@
 #pragma once
-// Shared by the service tests: a fresh temporary folder per test (removed afterwards) holding a
-// node initialised for office US, opened as node_, and reopened on demand (a restart).
+// Shared by the service tests: their input files, and a fresh temporary folder per test (removed
+// afterwards) holding a node initialised for office US, opened as node_, and reopened on demand (a
+// restart).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,10 @@
 #include "service/service.h"
 
 namespace ipdx::service {
+
+// The real input files of the service tests (USPTO, EPO, ST.96 documents).
+inline const std::filesystem::path kTestdata =
+    std::filesystem::path(IPDX_SOURCE_DIR) / "src/service/testdata";
 
 class TempNodeTest : public ::testing::Test {
  protected:

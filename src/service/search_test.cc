@@ -17,8 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kTestdata = fs::path(IPDX_SOURCE_DIR) / "src/service/testdata";
-
 // Shaped like the real US 8,936,998 B2 front page (the WIPO ST.96 example instance).
 model::Record MakeRecord(const std::string& number, const std::string& title) {
   model::Record r;
