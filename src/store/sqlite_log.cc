@@ -96,19 +96,7 @@ class SqliteLogStorage::Stmt {
 };
 
 SqliteLogStorage::SqliteLogStorage(sqlite3* db, std::string path)
-    : db_(db), path_(std::move(path)) {
-  // Proofs and roots read O(log n) nodes scattered over the log_hashes b-tree. The store's 64 KiB
-  // pages (sqlite_store.cc) leave SQLite's default 2 MB page cache 31 pages, so at a million
-  // leaves nearly every node read copied a 64 KiB page from the OS with pread: 13,000 inclusion
-  // proofs per CPU second in bench/run-ledger, 52,000 with reads from a memory map (48,000 with a
-  // 256 MB page cache, which every connection would hold privately). The map is address space,
-  // not memory: pages are the OS page cache's, shared with every other connection. It is set on
-  // the store's connection, so record reads use it too; failing to set it only costs speed.
-  // Writes still go through the WAL, so durability is unchanged.
-  const std::string map =
-      "PRAGMA mmap_size = " + std::to_string(store::Store::kDefaultReadMapBytes);
-  sqlite3_exec(db_, map.c_str(), nullptr, nullptr, nullptr);
-}
+    : db_(db), path_(std::move(path)) {}
 
 SqliteLogStorage::~SqliteLogStorage() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);

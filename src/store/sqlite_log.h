@@ -24,8 +24,8 @@ namespace ipdx::store::internal {
 
 class SqliteLogStorage final : public ledger::LogStorage {
  public:
-  // Also maps the database file into memory for reads (PRAGMA mmap_size, connection-wide; see
-  // sqlite_log.cc).
+  // Reads are fastest through the store's memory map of the file (set by the store at open,
+  // Store::SetReadMapBytes).
   SqliteLogStorage(sqlite3* db, std::string path);
   ~SqliteLogStorage() override;
   SqliteLogStorage(const SqliteLogStorage&) = delete;
