@@ -16,6 +16,7 @@ struct IngestArgs {
   int threads = 0;
   size_t batch = 500;
   size_t show_rejects = 20;
+  bool no_index = false;
 };
 
 nlohmann::ordered_json SummaryJson(const service::IngestSummary& s) {
@@ -41,6 +42,7 @@ nlohmann::ordered_json SummaryJson(const service::IngestSummary& s) {
   j["skipped_files"] = s.skipped_files;
   j["bytes"] = s.bytes;
   j["seconds"] = s.seconds;
+  j["index"] = s.index_deferred ? "deferred" : s.index_warning.empty() ? "updated" : "failed";
   return j;
 }
 
@@ -54,6 +56,10 @@ void PrintSummary(const service::IngestSummary& s, size_t show_rejects) {
   fmt::print("  unchanged        {:>8}\n", s.unchanged);
   fmt::print("  rejected         {:>8}\n", s.rejected);
   if (s.warnings > 0) fmt::print("  warnings kept    {:>8}\n", s.warnings);
+  if (s.index_deferred) {
+    fmt::print(
+        "Search index not updated (--no-index): the next search or `ipdx reindex` does it.\n");
+  }
   if (!s.skipped_files.empty()) {
     fmt::print("  skipped (documentation files, not documents): {}\n", s.skipped_files.size());
     for (const auto& f : s.skipped_files) fmt::print("    {}\n", f);
@@ -91,6 +97,9 @@ void RegisterIngestCommands(CLI::App& app, Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--show-rejects", args->show_rejects, "Rejects listed in the summary")
       ->capture_default_str();
+  cmd->add_flag("--no-index", args->no_index,
+                "Store only; leave the search index for the next search or `ipdx reindex` "
+                "(quicker for bulk loads: one rebuild at the end)");
   cmd->callback([&ctx, args] {
     auto node = ctx.OpenNode();
     if (!node) return;
@@ -99,6 +108,7 @@ void RegisterIngestCommands(CLI::App& app, Context& ctx) {
     options.paths = args->paths;
     options.threads = args->threads;
     options.batch_size = args->batch;
+    options.index = !args->no_index;
     options.on_progress = [&bar](const service::IngestProgress& p) {
       bar.Update(p.bytes_done, p.bytes_total, p.documents, p.file);
     };

@@ -33,7 +33,7 @@ constexpr size_t kPageSize = 500;
 fs::path ModelsDir(const Node& node) { return fs::path(node.home()) / kModelsDir; }
 
 Result<std::unique_ptr<store::DecisionStore>> OpenDecisions(const Node& node) {
-  return store::DecisionStore::OpenSqlite((fs::path(node.home()) / "ipdx.db").string());
+  return store::DecisionStore::OpenSqlite(node.store_path());
 }
 
 // The version named by HOME/models/CURRENT; FailedPrecondition when none.

@@ -7,6 +7,9 @@
 // bytes, so memory does not grow with the input size and a slow document cannot make the others
 // pile up behind it.
 //
+// The search index is written on a thread of its own (service::IngestIndexer), from what the
+// store has committed, so storing and indexing run at the same time.
+//
 // Crash safety. Each batch (records, rejects and the run's counts) is one store transaction.
 // After a kill the store is at the last committed batch; the re-run finds the committed documents
 // unchanged (same content hash) and their rejects already present (same source hash and rule).
@@ -18,6 +21,7 @@
 #include <exception>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -418,6 +422,10 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
   IPDX_ASSIGN_OR_RETURN(summary.run_id, store.StartRun(JoinLines(options.paths)));
   const std::string ingested_at = NowUtcIso8601();
 
+  // The index follows the store on a thread of its own (search.h), unless it is left for later.
+  std::optional<IngestIndexer> indexer;
+  if (options.index) indexer.emplace(node);
+
   Pipeline pipeline(std::move(files), std::max(kMinInflightDocs, static_cast<size_t>(threads) * 4));
   Status status;
   {
@@ -448,7 +456,7 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
       if (status.ok() && ++in_batch >= options.batch_size) {
         status = store.UpdateRun(RunRow(summary, "running"));
         if (status.ok()) status = store.Commit();
-        if (status.ok()) IndexCommittedBatch(node, &summary);  // the index follows the store
+        if (status.ok() && indexer) indexer->Committed();
         in_txn = !status.ok();
         in_batch = 0;
       }
@@ -474,14 +482,26 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
         // The end, or a reader/decoder failure: every document written so far is complete.
         Status end = store.UpdateRun(RunRow(summary, "running"));
         if (end.ok()) end = store.Commit();
-        if (end.ok()) IndexCommittedBatch(node, &summary);
+        if (end.ok() && indexer) indexer->Committed();
         if (!end.ok()) (void)store.Rollback();
         if (status.ok()) status = end;
       }
     }
     if (status.ok()) status = pipeline.status();
   }
-  FinishIndexing(node, &summary);
+  if (indexer) {
+    // The store is done; the index may still be catching up.
+    const Result<uint64_t> sequence = store.ChangeSequence();
+    const uint64_t target = sequence.ok() ? *sequence : 0;
+    indexer->Finish(&summary, [&](uint64_t indexed_to) {
+      if (!options.on_progress) return;
+      options.on_progress(
+          {"search index: change " + std::to_string(indexed_to) + " of " + std::to_string(target),
+           pipeline.bytes_done(), bytes_total, summary.documents});
+    });
+  } else {
+    summary.index_deferred = true;
+  }
 
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!status.ok()) {

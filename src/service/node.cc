@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kNodeFormatVersion = 1;
 constexpr const char* kConfigFile = "ipdx.toml";
-constexpr const char* kStoreFile = "ipdx.db";
 // The log key (docs/formats/ledger.md §3): skey text, mode 0600, and its vkey beside it.
 constexpr const char* kKeyDir = "keys";
 constexpr const char* kPrivateKeyFile = "node.key";
@@ -199,7 +198,7 @@ Status Node::Init(const std::string& home, const NodeConfig& config) {
   // belongs to the same office and origin.
   {
     IPDX_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store,
-                          store::Store::OpenSqlite((dir / kStoreFile).string()));
+                          store::Store::OpenSqlite((dir / Node::kStoreFile).string()));
     IPDX_RETURN_IF_ERROR(store->SetLocalPublisher(office));
     IPDX_RETURN_IF_ERROR(LoadOrCreateLogKey(dir, origin, *store).status());
     IPDX_RETURN_IF_ERROR(LoadOrCreateWitnessKey(dir, origin).status());
@@ -226,7 +225,7 @@ Result<std::unique_ptr<Node>> Node::Open(const std::string& home) {
   if (!fs::is_regular_file(config_path, ec)) return Status::FailedPrecondition(NotANode(home));
   IPDX_ASSIGN_OR_RETURN(NodeConfig config, ReadConfig(config_path.string()));
 
-  const fs::path store_path = dir / kStoreFile;
+  const fs::path store_path = dir / Node::kStoreFile;
   // Opening would silently create an empty store and hide the loss.
   if (!fs::exists(store_path, ec)) {
     return Status::FailedPrecondition(store_path.string() +

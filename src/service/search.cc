@@ -22,6 +22,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kMarkPrefix = "store-seq:";
 constexpr size_t kPage = 1000;
+// An index at least this many store changes behind, and behind by more than it holds, is rebuilt
+// instead of caught up (EnsureIndex).
+constexpr uint64_t kRebuildWhenBehind = 1000;
 
 std::string MarkFor(uint64_t sequence) {
   return std::string(kMarkPrefix) + std::to_string(sequence);
@@ -78,10 +81,11 @@ size_t NextPageSize(size_t last_page, uint64_t largest_text_bytes, uint64_t page
   return static_cast<size_t>(std::max<uint64_t>(limit, 1));
 }
 
-// Indexes the current copies written after slot.pending_to (a writable slot), committing whenever
+// Indexes the current copies written after slot.pending_to (a writable slot), read from `store`
+// (the node's, or a connection of its own on another thread: IngestIndexer), committing whenever
 // `budget` is reached; what is left pending is the caller's to commit. Returns the copies indexed.
-Result<uint64_t> AddPending(Node& node, const IndexCommitBudget& budget) {
-  SearchIndexSlot& slot = node.search_index_slot();
+Result<uint64_t> AddPending(store::Store& store, SearchIndexSlot& slot,
+                            const IndexCommitBudget& budget) {
   uint64_t indexed = 0;
   // Pages bounded by text (the first one is a single copy: nothing is known yet), each indexed and
   // counted against the commit budget before the next is read, so neither the copies read back
@@ -89,7 +93,7 @@ Result<uint64_t> AddPending(Node& node, const IndexCommitBudget& budget) {
   size_t page_size = 1;
   for (;;) {
     IPDX_ASSIGN_OR_RETURN(std::vector<store::CopyChange> changes,
-                          node.store().ListCurrentSince(slot.pending_to, page_size));
+                          store.ListCurrentSince(slot.pending_to, page_size));
     if (changes.empty()) break;
     indexed += changes.size();
     std::vector<search::Index::Item> items;
@@ -272,8 +276,19 @@ Result<search::Index*> EnsureIndex(Node& node, std::vector<IndexNotice>* notices
         IPDX_RETURN_IF_ERROR(writable);
         continue;  // inspect again through the writer
       }
+      // Far behind (an ingest with --no-index, a restored store): one rebuild is quicker than
+      // catching up copy by copy (bulk adds, no per-copy lookups, compacted), and costs at most
+      // twice the catch-up's documents.
+      const uint64_t behind = store_sequence - seen.sequence;
+      if (behind >= kRebuildWhenBehind && behind > seen.documents) {
+        IPDX_RETURN_IF_ERROR(rebuild("the index is " + std::to_string(behind) +
+                                     " store changes behind, more than the " +
+                                     std::to_string(seen.documents) +
+                                     " records it holds: rebuilding is quicker than catching up"));
+        continue;
+      }
       slot.pending_to = seen.sequence;
-      IPDX_ASSIGN_OR_RETURN(const uint64_t indexed, AddPending(node, IndexCommitBudget{}));
+      IPDX_ASSIGN_OR_RETURN(const uint64_t indexed, AddPending(store, slot, IndexCommitBudget{}));
       IPDX_RETURN_IF_ERROR(CommitPending(slot));
       slot.verified = false;
       notices->push_back({IndexNotice::Action::kCaughtUp,
@@ -362,11 +377,13 @@ Result<IndexNotice> SyncIndex(Node& node) {
 
 namespace {
 
-Status IndexBatch(Node& node, const IndexCommitBudget& budget) {
+// Indexes what `store` (the node's store, or another connection to it) committed since the index's
+// mark, opening the index for writing first when needed.
+Status IndexBatch(Node& node, store::Store& store, const IndexCommitBudget& budget) {
   SearchIndexSlot& slot = node.search_index_slot();
   if (!slot.index || !slot.writable) {
     IPDX_RETURN_IF_ERROR(OpenInto(node, /*writable=*/true));
-    IPDX_ASSIGN_OR_RETURN(const uint64_t store_sequence, node.store().ChangeSequence());
+    IPDX_ASSIGN_OR_RETURN(const uint64_t store_sequence, store.ChangeSequence());
     IPDX_ASSIGN_OR_RETURN(Inspection seen, Inspect(slot, store_sequence));
     if (!seen.problem.empty()) {
       CloseIndex(slot);
@@ -375,13 +392,25 @@ Status IndexBatch(Node& node, const IndexCommitBudget& budget) {
     slot.sequence = seen.sequence;
     slot.pending_to = seen.sequence;
   }
-  return AddPending(node, budget).status();
+  return AddPending(store, slot, budget).status();
+}
+
+std::string IndexProblem(const Status& status) {
+  return "the search index was not updated: " + status.message() +
+         " (the next search catches up, or run: ipdx reindex)";
 }
 
 void NoteIndexProblem(Node& node, const Status& status, IngestSummary* summary) {
   CloseIndex(node.search_index_slot());
-  summary->index_warning = "the search index was not updated: " + status.message() +
-                           " (the next search catches up, or run: ipdx reindex)";
+  summary->index_warning = IndexProblem(status);
+}
+
+// Commits what the slot has pending and releases the writer; the problem, if any.
+Status CommitAndClose(SearchIndexSlot& slot) {
+  if (!slot.index || !slot.writable) return Status::Ok();
+  Status status = slot.pending > 0 ? CommitPending(slot) : Status::Ok();
+  CloseIndex(slot);  // release the writer for other processes
+  return status;
 }
 
 }  // namespace
@@ -406,18 +435,105 @@ uint64_t IndexTextBytes(const model::Record& record) {
 
 void IndexCommittedBatch(Node& node, IngestSummary* summary, const IndexCommitBudget& budget) {
   if (!summary->index_warning.empty()) return;  // gave up for this run; the store is complete
-  Status status = IndexBatch(node, budget);
+  Status status = IndexBatch(node, node.store(), budget);
   if (!status.ok()) NoteIndexProblem(node, status, summary);
 }
 
 void FinishIndexing(Node& node, IngestSummary* summary) {
-  SearchIndexSlot& slot = node.search_index_slot();
-  if (!summary->index_warning.empty() || !slot.index || !slot.writable) return;
-  if (slot.pending > 0) {
-    Status status = CommitPending(slot);
-    if (!status.ok()) return NoteIndexProblem(node, status, summary);
+  if (!summary->index_warning.empty()) return;
+  Status status = CommitAndClose(node.search_index_slot());
+  if (!status.ok()) NoteIndexProblem(node, status, summary);
+}
+
+// ---- IngestIndexer ----------------------------------------------------------------------------
+
+IngestIndexer::IngestIndexer(Node& node, const IndexCommitBudget& budget)
+    : node_(node), budget_(budget) {
+  // A connection of the indexer's own: the node's store belongs to the ingest's writer thread.
+  Result<std::unique_ptr<store::Store>> reader = store::Store::OpenSqlite(node.store_path());
+  if (!reader.ok()) {
+    warning_ = IndexProblem(reader.status().WithContext("opening a store reader for indexing"));
+    return;
   }
-  CloseIndex(slot);  // release the writer for other processes
+  reader_ = std::move(reader).value();
+  // The indexer reads every new copy once; through the memory map those pages would stay
+  // resident (ingest.cc, UnmappedReads).
+  (void)reader_->SetReadMapBytes(0);
+  try {
+    thread_ = std::thread([this] { Run(); });
+  } catch (const std::system_error& e) {
+    warning_ = IndexProblem(Status::Internal(std::string("cannot start the indexer: ") + e.what()));
+  }
+}
+
+IngestIndexer::~IngestIndexer() {
+  if (thread_.joinable()) {
+    Stop();
+    thread_.join();
+  }
+}
+
+void IngestIndexer::Committed() {
+  std::lock_guard lock(mu_);
+  ++requested_;
+  cv_.notify_all();
+}
+
+void IngestIndexer::Stop() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void IngestIndexer::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || handled_ < requested_; });
+    if (handled_ == requested_) break;  // stopped, nothing left
+    const uint64_t target = requested_;
+    const bool failed = !warning_.empty();
+    lock.unlock();
+    // Every call indexes all that is committed, so commits that arrived meanwhile are covered.
+    Status status = failed ? Status::Ok() : IndexBatch(node_, *reader_, budget_);
+    indexed_to_.store(node_.search_index_slot().pending_to);
+    lock.lock();
+    if (!status.ok()) {
+      warning_ = IndexProblem(status);
+      CloseIndex(node_.search_index_slot());
+    }
+    handled_ = target;
+    cv_.notify_all();
+  }
+}
+
+void IngestIndexer::Finish(IngestSummary* summary,
+                           const std::function<void(uint64_t indexed_to)>& on_wait) {
+  if (thread_.joinable()) {
+    Committed();  // the last batch
+    {
+      std::unique_lock lock(mu_);
+      while (handled_ < requested_) {
+        if (cv_.wait_for(lock, std::chrono::milliseconds(100),
+                         [&] { return handled_ >= requested_; })) {
+          break;
+        }
+        if (on_wait) {
+          lock.unlock();
+          on_wait(indexed_to_.load());
+          lock.lock();
+        }
+      }
+    }
+    Stop();
+    thread_.join();
+  }
+  if (warning_.empty()) {
+    Status status = CommitAndClose(node_.search_index_slot());
+    if (!status.ok()) warning_ = IndexProblem(status);
+  } else {
+    CloseIndex(node_.search_index_slot());
+  }
+  if (summary->index_warning.empty()) summary->index_warning = warning_;
 }
 
 // ---- searches on read-only handles ------------------------------------------------------------

@@ -8,7 +8,9 @@
 // ("store-seq:N"). Before answering, the index is brought in step:
 //   - in step (same sequence, and on first use per Node the same number of copies): used as is;
 //   - behind (a killed ingest, records written by another component): the missing copies are
-//     indexed from the store (caught up), and the response says so;
+//     indexed from the store (caught up), and the response says so; an index 1,000 or more
+//     changes behind and behind by more than it holds (`ipdx ingest --no-index`) is rebuilt
+//     instead, which is quicker;
 //   - missing, damaged (Xapian reports corruption, or the index contradicts its own state), of
 //     another format, ahead of the store (store restored from a backup) or holding a different
 //     number of copies: rebuilt from the store, and the response says why.
@@ -23,10 +25,15 @@
 // Errors: InvalidArgument for a bad query (with *error filled), NotFound for a similar-document
 // example that is not in the index, Unavailable when the index must be rebuilt or caught up but
 // another process holds its writer and nothing usable is left, IOError/Corruption from the store.
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "search/search.h"
@@ -122,6 +129,47 @@ uint64_t IndexTextBytes(const model::Record& record);
 void IndexCommittedBatch(Node& node, IngestSummary* summary, const IndexCommitBudget& budget = {});
 // Called at the end of an ingest: commits what IndexCommittedBatch added and releases the writer.
 void FinishIndexing(Node& node, IngestSummary* summary);
+
+// Indexes what an ingest commits on a thread of its own, while the ingest goes on decoding and
+// storing: the store's writes and the index's writes each keep a core busy, instead of taking
+// turns (IndexCommittedBatch). The thread reads the committed copies through a store connection
+// of its own (the Node's connection stays with the ingest's writer thread) with the same mark
+// protocol, budget and error policy as IndexCommittedBatch: a problem never fails the ingest, it
+// ends indexing for the run and is reported in IngestSummary::index_warning.
+//
+// Threads: between construction and Finish the indexer owns the Node's search index slot and the
+// caller must not touch it (nor search on the Node); the caller keeps the Node's store. Committed
+// and Finish are called from the thread that owns the Node.
+class IngestIndexer {
+ public:
+  IngestIndexer(Node& node, const IndexCommitBudget& budget = {});
+  ~IngestIndexer();  // stops and joins the thread (without waiting for the index to catch up)
+  IngestIndexer(const IngestIndexer&) = delete;
+  IngestIndexer& operator=(const IngestIndexer&) = delete;
+
+  // The store committed a batch: index it (returns at once).
+  void Committed();
+  // Waits until everything committed so far is indexed, commits the index and releases its
+  // writer; fills summary->index_warning when indexing had a problem. While it waits, `on_wait`
+  // (may be empty) is called about every 100 ms with the store sequence indexed so far.
+  void Finish(IngestSummary* summary, const std::function<void(uint64_t indexed_to)>& on_wait);
+
+ private:
+  void Run();
+  void Stop();
+
+  Node& node_;
+  const IndexCommitBudget budget_;
+  std::unique_ptr<store::Store> reader_;
+  std::thread thread_;
+  std::atomic<uint64_t> indexed_to_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t requested_ = 0;  // batches committed (guarded by mu_)
+  uint64_t handled_ = 0;    // batches indexed or given up on (guarded by mu_)
+  bool stop_ = false;       // guarded by mu_
+  std::string warning_;     // guarded by mu_ while the thread runs
+};
 
 // ---- searches on read-only handles, beside the Node (ipdx serve) -----------------------------
 //

@@ -212,6 +212,56 @@ TEST_F(SearchServiceTest, IngestWhileAnotherWriterHoldsTheIndexWarnsAndSearchCat
   EXPECT_EQ(r.notices.size(), 1u);
 }
 
+TEST_F(SearchServiceTest, IngestWithoutIndexLeavesItForTheNextSearch) {
+  IngestOptions options;
+  options.paths = {(kTestdata / "us-application-v4-0-A1.xml").string(),
+                   (kTestdata / "ep-application-v1-5-A2.xml").string()};
+  options.index = false;
+  auto summary = Ingest(*node_, options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->accepted, 2u);
+  EXPECT_TRUE(summary->index_deferred);
+  EXPECT_TRUE(summary->index_warning.empty());
+  EXPECT_FALSE(fs::exists(node_->index_path()));  // nothing was indexed
+  SearchResponse r = MustSearch("NOT cc:JP");
+  EXPECT_EQ(r.total, 2u);
+  ASSERT_EQ(r.notices.size(), 1u);
+  EXPECT_EQ(r.notices[0].action, IndexNotice::Action::kRebuilt);
+  // A later indexing ingest starts from there and leaves the index in step.
+  options.paths = {(kTestdata / "us-application-v4-5-A2.xml").string()};
+  options.index = true;
+  summary = Ingest(*node_, options);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_FALSE(summary->index_deferred);
+  SearchResponse after = MustSearch("NOT cc:JP");
+  EXPECT_EQ(after.total, 3u);
+  EXPECT_TRUE(after.notices.empty());
+}
+
+TEST_F(SearchServiceTest, IndexFarBehindIsRebuiltRatherThanCaughtUp) {
+  PutDirect(MakeRecord("8936998", "Flash memory storage system"));
+  ASSERT_EQ(MustSearch("ti:flash").total, 1u);
+  // 1,200 changes behind an index of one record (a bulk load with --no-index).
+  ASSERT_TRUE(node_->store().Begin().ok());
+  for (int i = 0; i < 1200; ++i) {
+    PutDirect(MakeRecord(std::to_string(9100000 + i), "Flash block erase scheduling"));
+  }
+  ASSERT_TRUE(node_->store().Commit().ok());
+  SearchResponse r = MustSearch("ti:erase");
+  EXPECT_EQ(r.total, 1200u);
+  ASSERT_EQ(r.notices.size(), 1u);
+  EXPECT_EQ(r.notices[0].action, IndexNotice::Action::kRebuilt);
+  EXPECT_NE(r.notices[0].message.find("quicker than catching up"), std::string::npos)
+      << r.notices[0].message;
+  EXPECT_EQ(r.notices[0].documents, 1201u);
+  // A few changes behind an index that large is caught up, not rebuilt.
+  PutDirect(MakeRecord("9200000", "Flash garbage collection"));
+  SearchResponse small = MustSearch("ti:flash");
+  EXPECT_EQ(small.total, 1202u);
+  ASSERT_EQ(small.notices.size(), 1u);
+  EXPECT_EQ(small.notices[0].action, IndexNotice::Action::kCaughtUp);
+}
+
 TEST_F(SearchServiceTest, BadQueryHasPositionAndNoIndexWork) {
   search::SearchRequest request;
   request.query = "ti:(flash OR";

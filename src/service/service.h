@@ -67,6 +67,9 @@ class Node {
   const std::string& home() const { return home_; }
   const NodeConfig& config() const { return config_; }
   store::Store& store() { return *store_; }
+  // The store's database file (HOME/ipdx.db), for components that open a connection of their own.
+  static constexpr const char* kStoreFile = "ipdx.db";
+  std::string store_path() const { return home_ + "/" + kStoreFile; }
   // The node's log key (HOME/keys/node.key, mode 0600), loaded by Open. Init creates it; a node
   // made before the ledger existed gets one on its first Open, unless its log already has signed
   // checkpoints (then the key must be restored: FailedPrecondition). Ledger use-cases:
@@ -145,6 +148,9 @@ struct IngestSummary {
   // was not (for example another process holds the index writer). The store is complete either
   // way; the next search or `ipdx reindex` brings the index up to date.
   std::string index_warning;
+  // True when the run did not index (IngestOptions::index false): the index is behind the store
+  // until the next search, `ipdx serve` or `ipdx reindex` brings it up to date.
+  bool index_deferred = false;
   // The signed checkpoint (note text) of the node's log after the run (service/ledger.h).
   std::string checkpoint;
 };
@@ -153,6 +159,10 @@ struct IngestOptions {
   std::vector<std::string> paths;  // files, folders (recursively), .zip archives
   size_t batch_size = 500;         // documents per store transaction
   int threads = 0;                 // decode workers; 0 = hardware concurrency
+  // Index the stored copies for search during the run (on a thread of its own). False leaves the
+  // index behind the store, for a bulk load that is indexed afterwards in one rebuild (quicker
+  // than indexing as it goes): the next search or `ipdx reindex` brings it up to date.
+  bool index = true;
   std::function<void(const IngestProgress&)> on_progress;  // may be empty
 };
 

@@ -132,4 +132,30 @@ TEST_F(SearchCliTest, ReindexAndDamagedIndexRecovery) {
   EXPECT_EQ(a["hits"], b["hits"]);
 }
 
+TEST_F(SearchCliTest, IngestNoIndexLeavesTheIndexToTheNextSearch) {
+  const fs::path home = *dir_ / "bulk";
+  auto run = [&](const std::vector<std::string>& args) {
+    return ipdx::testing::RunIpdxAt(home, args, *dir_);
+  };
+  ASSERT_EQ(run({"init", "--office", "EP"}).exit_code, 0);
+  RunResult ingest = run({"ingest", "--json", "--no-index",
+                          (fs::path(IPDX_SOURCE_DIR) / "data/sample/uspto").string()});
+  ASSERT_TRUE(ingest.exit_code == 0 || ingest.exit_code == 3) << ingest.err;
+  auto summary = nlohmann::json::parse(ingest.out);
+  EXPECT_EQ(summary["index"], "deferred");
+  EXPECT_GT(summary["accepted"].get<int>(), 0);
+  EXPECT_FALSE(fs::exists(home / "index"));
+  // The first search builds the index, says so, and finds what the indexing node finds.
+  RunResult first = run({"search", "--json", "motor"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("search index rebuilt"), std::string::npos) << first.err;
+  auto a = nlohmann::json::parse(first.out);
+  auto b = nlohmann::json::parse(Run({"search", "--json", "motor"}).out);
+  EXPECT_EQ(a["total"], b["total"]);
+  // The default ingest reports the index as updated.
+  RunResult again =
+      Run({"ingest", "--json", (fs::path(IPDX_SOURCE_DIR) / "data/sample/uspto").string()});
+  EXPECT_EQ(nlohmann::json::parse(again.out)["index"], "updated") << again.out;
+}
+
 }  // namespace
