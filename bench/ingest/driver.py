@@ -180,7 +180,7 @@ def run_lxml(manifest, workdir):
     return r
 
 
-def run_ipdx(build, manifest, threads, workdir, label):
+def run_ipdx(build, manifest, threads, workdir, label, no_index=False):
     exe = os.path.join(build, "ipdx")
     home = os.path.join(workdir, f"node-{label}")
     if os.path.exists(home):
@@ -188,14 +188,34 @@ def run_ipdx(build, manifest, threads, workdir, label):
     subprocess.run([exe, "--home", home, "init", "--office", "US"], check=True,
                    stdout=subprocess.DEVNULL)
     # Exit code 3 means "ran, some documents rejected": expected with malformed inputs.
+    flags = ["--no-index"] if no_index else []
     r = run(f"ipdx-{label}", [exe, "--home", home, "ingest", "--json", "--threads", str(threads)]
-            + manifest["paths"], workdir, ok_codes=(0, 3))
+            + flags + manifest["paths"], workdir, ok_codes=(0, 3))
     j = last_json(r.stdout)
     r.docs = j["documents"]
     r.bytes = sum(e["bytes"] for e in manifest["files"])
     r.extra = j
     r.extra["home"] = home
-    r.name = f"ipdx ingest ({threads} thr)"
+    r.name = (f"ipdx ingest --no-index ({threads} thr)" if no_index
+              else f"ipdx ingest ({threads} thr)")
+    return r
+
+
+def run_reindex(build, stored, workdir):
+    """`ipdx reindex` on the node of a --no-index run: the search index of the stored copies."""
+    exe = os.path.join(build, "ipdx")
+    r = run("ipdx-reindex", [exe, "--home", stored.extra["home"], "reindex"], workdir)
+    r.docs, r.bytes = stored.docs, stored.bytes
+    r.name = "ipdx reindex (search index of it)"
+    return r
+
+
+def combined(name, parts):
+    """One row for running `parts` one after the other."""
+    first = parts[0]
+    r = Run(name, 0, sum(p.seconds for p in parts), 0, sum(p.cpu for p in parts), "", "")
+    r.peak_mb = max(p.peak_mb for p in parts)
+    r.docs, r.bytes = first.docs, first.bytes
     return r
 
 
@@ -430,10 +450,17 @@ def main():
 
     ceiling = best(lambda: run_parse_only(build, manifest, args.threads, workdir))
     ipdx = best(lambda: run_ipdx(build, manifest, args.threads, workdir, "corpus"))
+    stored = best(lambda: run_ipdx(build, manifest, args.threads, workdir, "stored",
+                                   no_index=True))
+    reindex = run_reindex(build, stored, workdir)
+    bulk = combined("ipdx --no-index, then reindex", [stored, reindex])
     lxml = best(lambda: run_lxml(manifest, workdir))
-    runs = [ipdx, ceiling, lxml]
+    runs = [ipdx, stored, reindex, bulk, ceiling, lxml]
 
     ok_counts, check_lines = verify_ipdx(ipdx, manifest, index)
+    ok_stored, stored_lines = verify_ipdx(stored, manifest, index)
+    ok_counts = ok_counts and ok_stored
+    check_lines += [f"--no-index run: {line}" for line in stored_lines]
     for r in (ceiling, lxml):
         if r.docs != manifest["documents"]:
             ok_counts = False
@@ -494,16 +521,23 @@ def main():
             print(f"  {line}")
         shutil.rmtree(big.extra["home"], ignore_errors=True)
 
-    ratio_ceiling = ceiling.seconds / ipdx.seconds
-    ratio_lxml = lxml.seconds / ipdx.seconds
-    goals = [
-        (f"ipdx >= {GOAL_CEILING_RATIO:.0%} of the parse-only ceiling", f"{ratio_ceiling:.0%}",
-         ratio_ceiling >= GOAL_CEILING_RATIO),
-        (f"ipdx >= {GOAL_LXML_RATIO:.0f}x the lxml script", f"{ratio_lxml:.1f}x",
-         ratio_lxml >= GOAL_LXML_RATIO),
-        (f"ipdx peak RSS < {GOAL_RSS_MB:.0f} MB on the corpus", f"{ipdx.peak_mb:.0f} MB",
-         ipdx.peak_mb < GOAL_RSS_MB),
-    ]
+    # The speed goals for both: ipdx ingest as it runs by default (store, log and full-text
+    # index), and the store path alone (--no-index), which does what the lxml script does
+    # (extract and store; no index). Both are printed; neither replaces the other.
+    goals = []
+    for r, what in ((ipdx, "ingest with the search index"),
+                    (stored, "ingest --no-index (store + log, as the lxml script)")):
+        ratio_ceiling = ceiling.seconds / r.seconds
+        ratio_lxml = lxml.seconds / r.seconds
+        goals += [
+            (f"ipdx {what} >= {GOAL_CEILING_RATIO:.0%} of the parse-only ceiling",
+             f"{ratio_ceiling:.0%}", ratio_ceiling >= GOAL_CEILING_RATIO),
+            (f"ipdx {what} >= {GOAL_LXML_RATIO:.0f}x the lxml script", f"{ratio_lxml:.1f}x",
+             ratio_lxml >= GOAL_LXML_RATIO),
+        ]
+    goals.append((f"ipdx peak RSS < {GOAL_RSS_MB:.0f} MB on the corpus",
+                  f"{max(ipdx.peak_mb, stored.peak_mb, reindex.peak_mb):.0f} MB",
+                  max(ipdx.peak_mb, stored.peak_mb, reindex.peak_mb) < GOAL_RSS_MB))
     if big:
         goals.append((f"ipdx peak RSS < {GOAL_RSS_MB:.0f} MB on the "
                       f"{big_manifest['bytes'] / 1e9:.2f} GB weekly file",
