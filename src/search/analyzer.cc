@@ -177,6 +177,100 @@ std::string Analyzer::Fold(std::string_view word, std::string* lower) {
   return out;
 }
 
+namespace {
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// The UAX #29 word-break classes of the ASCII characters in ICU's root word rules. Everything
+// else (spaces, controls, other punctuation) breaks on both sides and is never part of a word.
+enum class AsciiWb : uint8_t {
+  kOther,
+  kLetter,
+  kNumeric,
+  kMidNumLet,
+  kSingleQuote,
+  kMidNum,
+  kExtendNumLet
+};
+
+AsciiWb AsciiClass(char c) {
+  // ICU's root rules add '@' to the letters (e-mail addresses stay one word).
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '@') return AsciiWb::kLetter;
+  if (c >= '0' && c <= '9') return AsciiWb::kNumeric;
+  switch (c) {
+    case '.':
+      return AsciiWb::kMidNumLet;
+    case '\'':
+      return AsciiWb::kSingleQuote;
+    case ',':
+    case ';':
+      return AsciiWb::kMidNum;
+    case '_':
+      return AsciiWb::kExtendNumLet;
+    default:
+      return AsciiWb::kOther;  // ICU's root rules leave ':' out of MidLetter
+  }
+}
+
+bool JoinsWords(AsciiWb c) {
+  return c == AsciiWb::kLetter || c == AsciiWb::kNumeric || c == AsciiWb::kExtendNumLet;
+}
+
+}  // namespace
+
+void Analyzer::EmitWord(std::string_view text, size_t begin, size_t end,
+                        std::vector<Token>* tokens) {
+  const auto b = static_cast<int32_t>(begin);
+  begin = static_cast<size_t>(SkipElision(text, b, static_cast<int32_t>(end)));
+  Token token;
+  token.term = Fold(text.substr(begin, end - begin), &token.lower);
+  if (token.term.empty() || token.term.size() > kMaxTokenBytes) return;
+  token.begin = begin;
+  token.end = end;
+  tokens->push_back(std::move(token));
+}
+
+// The words of [from, to), pure ASCII, by the rules ICU applies to ASCII text (UAX #29 WB5-WB13b:
+// letters and digits join, '_' joins them, '.' and '\'' join two letters or two numbers, ',' and
+// ';' join two numbers). A run made of '_' alone is a word only when it has two or more (ICU's
+// rule status). AnalyzerTest.AsciiFastPathMatchesIcu checks this against ICU itself.
+void Analyzer::AsciiWords(std::string_view text, size_t from, size_t to,
+                          std::vector<Token>* tokens) {
+  size_t i = from;
+  while (i < to) {
+    const AsciiWb first = AsciiClass(text[i]);
+    if (!JoinsWords(first)) {
+      ++i;
+      continue;
+    }
+    const size_t begin = i;
+    AsciiWb last = first;
+    bool letters_or_digits = first != AsciiWb::kExtendNumLet;
+    ++i;
+    while (i < to) {
+      const AsciiWb c = AsciiClass(text[i]);
+      if (JoinsWords(c)) {
+        letters_or_digits = letters_or_digits || c != AsciiWb::kExtendNumLet;
+        last = c;
+        ++i;
+        continue;
+      }
+      if (i + 1 >= to) break;
+      const AsciiWb next = AsciiClass(text[i + 1]);
+      const bool letters = last == AsciiWb::kLetter && next == AsciiWb::kLetter &&
+                           (c == AsciiWb::kMidNumLet || c == AsciiWb::kSingleQuote);
+      const bool numbers =
+          last == AsciiWb::kNumeric && next == AsciiWb::kNumeric &&
+          (c == AsciiWb::kMidNumLet || c == AsciiWb::kSingleQuote || c == AsciiWb::kMidNum);
+      if (!letters && !numbers) break;
+      i += 2;  // the middle character and the letter or digit after it
+    }
+    if (letters_or_digits || i - begin >= 2) EmitWord(text, begin, i, tokens);
+  }
+}
+
 std::vector<Token> Analyzer::Tokenize(std::string_view text) {
   std::vector<Token> tokens;
   if (text.empty()) return tokens;
@@ -184,23 +278,65 @@ std::vector<Token> Analyzer::Tokenize(std::string_view text) {
   if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     text = text.substr(0, static_cast<size_t>(std::numeric_limits<int32_t>::max()));
   }
+  // Most patent text is ASCII. Whitespace always separates words (UAX #29: nothing joins across
+  // a space, tab or line break), so the text is cut at whitespace into spans: pure-ASCII spans
+  // are segmented here, the others by ICU, each ICU region starting at the whitespace before it
+  // (so ICU sees what it would see in the whole text) and ending before the next ASCII span.
+  const size_t n = text.size();
+  tokens.reserve(n / 8);  // about one word in 7 bytes of patent text: few reallocations
+  size_t pos = 0;
+  size_t icu_from = std::string_view::npos;
+  while (pos < n) {
+    size_t span = pos;
+    while (span < n && IsAsciiSpace(text[span])) ++span;
+    if (span == n) break;
+    size_t end = span;
+    bool ascii = true;
+    while (end < n && !IsAsciiSpace(text[end])) {
+      ascii = ascii && static_cast<unsigned char>(text[end]) < 0x80;
+      ++end;
+    }
+    if (ascii) {
+      if (icu_from != std::string_view::npos) {
+        IcuWords(text, icu_from, span, &tokens);
+        icu_from = std::string_view::npos;
+      }
+      AsciiWords(text, span, end, &tokens);
+    } else if (icu_from == std::string_view::npos) {
+      icu_from = pos;
+    }
+    pos = end;
+  }
+  if (icu_from != std::string_view::npos) IcuWords(text, icu_from, n, &tokens);
+  return tokens;
+}
+
+std::vector<Token> Analyzer::TokenizeWithIcu(std::string_view text) {
+  std::vector<Token> tokens;
+  if (text.empty()) return tokens;
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    text = text.substr(0, static_cast<size_t>(std::numeric_limits<int32_t>::max()));
+  }
+  IcuWords(text, 0, text.size(), &tokens);
+  return tokens;
+}
+
+void Analyzer::IcuWords(std::string_view whole, size_t from, size_t to,
+                        std::vector<Token>* tokens) {
+  // Offsets below are relative to `text`; tokens get them relative to `whole`.
+  const std::string_view text = whole.substr(from, to - from);
+  const size_t first_token = tokens->size();
   const auto length = static_cast<int32_t>(text.size());
   UErrorCode status = U_ZERO_ERROR;
   UTextCloser utext{utext_openUTF8(nullptr, text.data(), length, &status)};
-  if (U_FAILURE(status)) return tokens;
+  if (U_FAILURE(status)) return;
   words_->setText(utext.text, status);
-  if (U_FAILURE(status)) return tokens;
+  if (U_FAILURE(status)) return;
 
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
 
   auto emit_word = [&](int32_t begin, int32_t end) {
-    begin = SkipElision(text, begin, end);
-    Token token;
-    token.term = Fold(text.substr(begin, end - begin), &token.lower);
-    if (token.term.empty() || token.term.size() > kMaxTokenBytes) return;
-    token.begin = static_cast<size_t>(begin);
-    token.end = static_cast<size_t>(end);
-    tokens.push_back(std::move(token));
+    EmitWord(text, static_cast<size_t>(begin), static_cast<size_t>(end), tokens);
   };
 
   // The current run of CJK characters: byte range of each character.
@@ -217,7 +353,7 @@ std::vector<Token> Analyzer::Tokenize(std::string_view text) {
       token.begin = static_cast<size_t>(run[0].first);
       token.end = static_cast<size_t>(run[0].second);
       token.cjk = true;
-      if (!token.term.empty()) tokens.push_back(std::move(token));
+      if (!token.term.empty()) tokens->push_back(std::move(token));
     } else {
       for (size_t i = 0; i < run.size(); ++i) {
         if (i + 1 < run.size()) {
@@ -227,7 +363,7 @@ std::vector<Token> Analyzer::Tokenize(std::string_view text) {
           bigram.begin = static_cast<size_t>(run[i].first);
           bigram.end = static_cast<size_t>(run[i + 1].second);
           bigram.cjk = true;
-          tokens.push_back(std::move(bigram));
+          tokens->push_back(std::move(bigram));
         }
         Token unigram;
         unigram.term = chars[i];
@@ -236,7 +372,7 @@ std::vector<Token> Analyzer::Tokenize(std::string_view text) {
         unigram.end = static_cast<size_t>(run[i].second);
         unigram.cjk = true;
         unigram.positional = false;
-        if (!unigram.term.empty()) tokens.push_back(std::move(unigram));
+        if (!unigram.term.empty()) tokens->push_back(std::move(unigram));
       }
     }
     run.clear();
@@ -276,7 +412,10 @@ std::vector<Token> Analyzer::Tokenize(std::string_view text) {
   flush_run();
   // Leave no dangling pointer to `text` inside the iterator.
   words_->setText(icu::UnicodeString());
-  return tokens;
+  for (size_t t = first_token; t < tokens->size(); ++t) {
+    (*tokens)[t].begin += from;
+    (*tokens)[t].end += from;
+  }
 }
 
 Xapian::Stem* Analyzer::Stemmer(std::string_view lang) {

@@ -59,8 +59,11 @@ class Analyzer {
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  // Tokens in text order. Invalid UTF-8 sequences are treated as separators.
+  // Tokens in text order. Invalid UTF-8 sequences are treated as separators. Pure-ASCII words
+  // are segmented without ICU, by the same rules (analyzer.cc, AsciiWords).
   std::vector<Token> Tokenize(std::string_view text);
+  // The same tokens with ICU doing all of the segmentation (what Tokenize is checked against).
+  std::vector<Token> TokenizeWithIcu(std::string_view text);
 
   // Folds one word (already a single token) the same way Tokenize does; returns the folded form
   // and, in *lower, the case-folded form with accents kept.
@@ -76,6 +79,12 @@ class Analyzer {
  private:
   Analyzer();
   Xapian::Stem* Stemmer(std::string_view lang);
+  // Segment [from, to) of `text` into *tokens (offsets relative to `text`).
+  void AsciiWords(std::string_view text, size_t from, size_t to, std::vector<Token>* tokens);
+  void IcuWords(std::string_view text, size_t from, size_t to, std::vector<Token>* tokens);
+  // Appends the word text[begin, end) (elision dropped, folded) unless it folds to nothing or is
+  // longer than kMaxTokenBytes.
+  static void EmitWord(std::string_view text, size_t begin, size_t end, std::vector<Token>* tokens);
 
   std::unique_ptr<icu::BreakIterator> words_;
   std::map<std::string, std::unique_ptr<Xapian::Stem>, std::less<>> stemmers_;

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,70 @@ TEST_F(AnalyzerTest, WordsNumbersAndOffsets) {
   }
   EXPECT_EQ(terms,
             (std::vector<std::string>{"a", "rotor", "10", "3.5", "mm", "don't", "stop", "a61k31"}));
+}
+
+// Tokenize segments ASCII spans itself and leaves the rest to ICU; the tokens must be exactly
+// ICU's (an index built by one and queried by the other would miss words otherwise).
+void ExpectSameAsIcu(Analyzer* analyzer, std::string_view text, const std::string& what) {
+  const std::vector<Token> fast = analyzer->Tokenize(text);
+  const std::vector<Token> icu = analyzer->TokenizeWithIcu(text);
+  ASSERT_EQ(fast.size(), icu.size()) << what;
+  for (size_t i = 0; i < fast.size(); ++i) {
+    const Token& a = fast[i];
+    const Token& b = icu[i];
+    ASSERT_TRUE(a.term == b.term && a.lower == b.lower && a.begin == b.begin && a.end == b.end &&
+                a.cjk == b.cjk && a.positional == b.positional)
+        << what << ": token " << i << " '" << a.term << "' [" << a.begin << "," << a.end
+        << ") vs ICU '" << b.term << "' [" << b.begin << "," << b.end << ")";
+  }
+}
+
+TEST_F(AnalyzerTest, AsciiFastPathMatchesIcuOnRandomText) {
+  // Every ASCII word-break class, plus the non-ASCII characters that meet ASCII in real text:
+  // accented letters, a combining mark, CJK, a typographic apostrophe, no-break space, invalid
+  // UTF-8.
+  std::vector<std::string> alphabet;
+  for (char c = '!'; c <= '~'; ++c) alphabet.emplace_back(1, c);  // all printable ASCII
+  // More pieces, '|'-separated.
+  const std::string pieces =
+      " |  |\n|\r\n|\t|\xC3\xA9|\xC3\x9C|\xCC\x81|\xE4\xB8\xAD|\xE6\x96\x87|\xE2\x80\x99|\xC2\xA0|"
+      "\xFF|l'|qu'|e.g.|3.5|1,000|x_y|__|a|Z|0|7|.|'|,|_";
+  for (size_t at = 0; at <= pieces.size();) {
+    const size_t bar = std::min(pieces.find('|', at), pieces.size());
+    alphabet.push_back(pieces.substr(at, bar - at));
+    at = bar + 1;
+  }
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t pieces = 1 + next() % 24;
+    for (size_t i = 0; i < pieces; ++i) text += alphabet[next() % alphabet.size()];
+    ExpectSameAsIcu(analyzer_.get(), text, "random text '" + text + "'");
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_F(AnalyzerTest, AsciiFastPathMatchesIcuOnRealDocuments) {
+  // Every bundled sample document, markup included: English, German, French, CJK, ST.96.
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::filesystem::path(IPDX_SOURCE_DIR) / "data/sample")) {
+    if (!entry.is_regular_file() || entry.file_size() > (8u << 20)) continue;
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".xml" && ext != ".jsonl" && ext != ".json") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ExpectSameAsIcu(analyzer_.get(), text, entry.path().string());
+    if (HasFatalFailure()) return;
+    ++files;
+  }
+  EXPECT_GT(files, 50u);
 }
 
 TEST_F(AnalyzerTest, ElisionIsDropped) {
