@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <utility>
 
@@ -250,8 +251,12 @@ Result<BuiltDocument> BuildDocument(Analyzer* analyzer, const std::string& publi
   return out;
 }
 
-SnippetMaker::SnippetMaker(Analyzer* analyzer, const HighlightTerms& terms, size_t window_words)
-    : analyzer_(analyzer), terms_(terms), window_words_(window_words) {
+SnippetMaker::SnippetMaker(Analyzer* analyzer, const HighlightTerms& terms, size_t window_words,
+                           size_t scan_bytes)
+    : analyzer_(analyzer),
+      terms_(terms),
+      window_words_(window_words),
+      scan_bytes_(std::max<size_t>(scan_bytes, 1)) {
   for (const std::string& word : terms.words) {
     word_concept_.emplace(word, static_cast<int>(word_concept_.size()));
   }
@@ -259,6 +264,25 @@ SnippetMaker::SnippetMaker(Analyzer* analyzer, const HighlightTerms& terms, size
     prefixes_.emplace_back(prefix, static_cast<int>(word_concept_.size() + prefixes_.size()));
   }
   concepts_ = word_concept_.size() + prefixes_.size();
+  // Byte needles for Regions: every query word, every stem without a final 'e' or 'i' (so
+  // "happi" finds "happy", "agre" finds "agree"), every truncation prefix; only when all are
+  // ASCII (a folded non-ASCII word has no one byte form to look for).
+  std::set<std::string> needles(terms.words.begin(), terms.words.end());
+  for (const std::string& stem : terms.stems) {
+    std::string body = stem.substr(std::min(stem.size(), stem.find(':') + 1));
+    if (body.size() > 3 && (body.back() == 'e' || body.back() == 'i')) body.pop_back();
+    needles.insert(std::move(body));
+  }
+  needles.insert(terms.prefixes.begin(), terms.prefixes.end());
+  for (const std::string& needle : needles) {
+    const bool ascii = std::all_of(needle.begin(), needle.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (needle.empty() || !ascii) {
+      needles_.clear();
+      break;
+    }
+    needles_.push_back(needle);
+  }
 }
 
 SnippetMaker::LangCache& SnippetMaker::Lang(const std::string& lang) {
@@ -302,6 +326,109 @@ int SnippetMaker::Match(const Token& token, LangCache& lang, const std::string& 
   return result;
 }
 
+namespace {
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\v';
+}
+
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Moves `at` (a word start or end in ASCII text) back or forward over `words` whitespace-separated
+// spans holding a letter or digit (each holds at least one token), to a span boundary.
+size_t WalkWords(std::string_view text, size_t at, size_t words, bool back) {
+  while (words > 0) {
+    if (back ? at == 0 : at >= text.size()) break;
+    // Skip whitespace, then one span, noting whether it holds a letter or digit.
+    while (back ? (at > 0 && IsAsciiSpace(text[at - 1]))
+                : (at < text.size() && IsAsciiSpace(text[at]))) {
+      back ? --at : ++at;
+    }
+    bool alnum = false;
+    while (back ? (at > 0 && !IsAsciiSpace(text[at - 1]))
+                : (at < text.size() && !IsAsciiSpace(text[at]))) {
+      alnum = alnum || IsAsciiAlnum(back ? text[at - 1] : text[at]);
+      back ? --at : ++at;
+    }
+    if (alnum) --words;
+  }
+  return at;
+}
+
+}  // namespace
+
+bool SnippetMaker::Regions(std::string_view text, std::vector<std::pair<size_t, size_t>>* out) {
+  // Lower-case ASCII copy for the byte search; the words holding non-ASCII bytes are noted, since
+  // folding ("Résumé" -> "resume", full-width letters, ligatures) can turn them into a match.
+  lowered_.resize(text.size());
+  hits_.clear();
+  folded_spans_.clear();
+  // Two simple loops the compiler vectorises: lower-casing, and looking for non-ASCII bytes.
+  unsigned char high = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    high |= c;
+    lowered_[i] = static_cast<char>(c + (static_cast<unsigned>(c - 'A') < 26u ? 32 : 0));
+  }
+  if (high >= 0x80) {
+    size_t span_begin = 0;
+    bool span_ascii = true;
+    for (size_t i = 0; i <= text.size(); ++i) {
+      const char c = i < text.size() ? text[i] : ' ';
+      if (IsAsciiSpace(c)) {
+        if (!span_ascii) {
+          if (folded_spans_.size() == kMaxFoldedSpans) return false;  // much non-ASCII text
+          folded_spans_.emplace_back(span_begin, i);
+        }
+        span_begin = i + 1;
+        span_ascii = true;
+      } else if (static_cast<unsigned char>(c) >= 0x80) {
+        span_ascii = false;
+      }
+    }
+  }
+  for (const std::string& needle : needles_) {
+    for (size_t at = lowered_.find(needle); at != std::string::npos;
+         at = lowered_.find(needle, at + 1)) {
+      hits_.emplace_back(at, at + needle.size());
+      if (hits_.size() > kMaxRegionHits) return false;  // everywhere: analyse it all
+    }
+  }
+  for (const auto& [begin, end] : folded_spans_) {
+    const std::string folded = Analyzer::Fold(text.substr(begin, end - begin));
+    for (const std::string& needle : needles_) {
+      if (folded.find(needle) != std::string::npos) {
+        hits_.emplace_back(begin, end);
+        break;
+      }
+    }
+  }
+  std::sort(hits_.begin(), hits_.end());
+  for (const auto& [hit_begin, hit_end] : hits_) {
+    // The word around the hit, then a window's worth of words on either side: every window
+    // holding the hit lies inside, and so does the first best window of the whole text.
+    size_t from = hit_begin;
+    while (from > 0 && !IsAsciiSpace(text[from - 1])) --from;
+    size_t to = hit_end;
+    while (to < text.size() && !IsAsciiSpace(text[to])) ++to;
+    if (!out->empty() && from <= out->back().second) {
+      from = out->back().first;
+      out->pop_back();
+    } else {
+      from = WalkWords(text, from, window_words_, /*back=*/true);
+    }
+    to = WalkWords(text, to, window_words_, /*back=*/false);
+    if (!out->empty() && from <= out->back().second) {
+      out->back().second = std::max(out->back().second, to);
+    } else {
+      out->emplace_back(from, to);
+    }
+  }
+  return true;
+}
+
 Snippet SnippetMaker::Make(const DocData& data) {
   Snippet snippet;
   if (data.sections.empty() || window_words_ == 0) return snippet;
@@ -314,94 +441,137 @@ Snippet SnippetMaker::Make(const DocData& data) {
   };
   Candidate best;
   const bool nothing_to_match = terms_.empty();
+  // With needles, sections are first searched for them as bytes and only the regions around
+  // the places found are analysed (Regions); without any place found in any section, or when a
+  // region pass chose nothing, the whole text is analysed as before.
+  const bool use_regions = !nothing_to_match && !needles_.empty();
+  std::vector<std::pair<size_t, size_t>> ranges;
 
-  for (size_t s = 0; s < data.sections.size(); ++s) {
-    const DocSection& section = data.sections[s];
-    // With nothing to match only the first window of the first section is shown: analyse just
-    // enough of the text for it (a word more than the window, so its last word is whole).
-    std::string_view text = section.text;
-    if (nothing_to_match) text = CutUtf8(text, (window_words_ + 1) * 64);
-    std::vector<Token> tokens = analyzer_->Tokenize(text);
-    if (nothing_to_match && text.size() < section.text.size()) {
-      size_t positional = 0;
-      for (const Token& t : tokens) positional += t.positional ? 1 : 0;
-      if (positional <= window_words_) tokens = analyzer_->Tokenize(section.text);
-    }
-    // Positional tokens define the window; a non-positional CJK unigram belongs to the bigram
-    // before it (its slot).
-    std::vector<size_t> positional;
-    std::vector<size_t> slots(tokens.size());
-    // Per token: the interned id of its matched term (distinct words count once), or -1.
-    std::vector<int> term_of(tokens.size(), -1);
-    std::vector<int> concept_of(tokens.size(), kNoMatch);
-    std::unordered_map<std::string_view, int> term_ids;
-    size_t last_matched = 0;
-    bool any_match = false;
-    LangCache* lang = nothing_to_match ? nullptr : &Lang(section.lang);
-    for (size_t i = 0; i < tokens.size(); ++i) {
-      const Token& t = tokens[i];
-      if (t.positional) positional.push_back(i);
-      slots[i] = positional.empty() ? 0 : positional.size() - 1;
-      if (lang == nullptr) continue;
-      const int concept_id = Match(t, *lang, section.lang);
-      if (concept_id == kNoMatch) continue;
-      concept_of[i] = concept_id;
-      term_of[i] = term_ids.emplace(t.term, static_cast<int>(term_ids.size())).first->second;
-      last_matched = i;
-      any_match = true;
-    }
-    if (positional.empty()) continue;
-    // A section without matches cannot beat a window already chosen.
-    if (!any_match && best.score >= 0) continue;
+  // Chooses `best` over all sections (with regions: over the regions of each section).
+  auto scan = [&](bool regions) {
+    for (size_t s = 0; s < data.sections.size(); ++s) {
+      const DocSection& section = data.sections[s];
+      ranges.clear();
+      if (!regions || !Regions(section.text, &ranges)) {
+        // Pieces of about scan_bytes_, cut at whitespace, analysed in order (see below).
+        for (size_t at = 0; at < section.text.size();) {
+          size_t to = at + std::min(section.text.size() - at, scan_bytes_);
+          while (to < section.text.size() && !IsAsciiSpace(section.text[to])) ++to;
+          ranges.emplace_back(at, to);
+          at = to;
+        }
+      }
+      bool section_complete = false;  // the best window of this section holds every query word
+      bool section_matched = false;
+      size_t analysed = 0;
+      for (const auto& [range_begin, range_end] : ranges) {
+        // Once a match was seen, the section is left after scan_bytes_ of analysed text: a
+        // passage from the start of a long description serves as well as one deep inside, and
+        // analysing all of it is most of the cost of a search's snippets.
+        if (section_matched && analysed >= scan_bytes_) break;
+        analysed += range_end - range_begin;
+        const size_t base = range_begin;
+        // With nothing to match only the first window of the first section is shown: analyse just
+        // enough of the text for it (a word more than the window, so its last word is whole).
+        std::string_view text = std::string_view(section.text).substr(base, range_end - base);
+        if (nothing_to_match) text = CutUtf8(text, (window_words_ + 1) * 64);
+        std::vector<Token> tokens = analyzer_->Tokenize(text);
+        if (nothing_to_match && text.size() < section.text.size()) {
+          size_t positional = 0;
+          for (const Token& t : tokens) positional += t.positional ? 1 : 0;
+          if (positional <= window_words_) tokens = analyzer_->Tokenize(section.text);
+        }
+        for (Token& t : tokens) {
+          t.begin += base;
+          t.end += base;
+        }
+        // Positional tokens define the window; a non-positional CJK unigram belongs to the bigram
+        // before it (its slot).
+        std::vector<size_t> positional;
+        std::vector<size_t> slots(tokens.size());
+        // Per token: the interned id of its matched term (distinct words count once), or -1.
+        std::vector<int> term_of(tokens.size(), -1);
+        std::vector<int> concept_of(tokens.size(), kNoMatch);
+        std::unordered_map<std::string_view, int> term_ids;
+        size_t last_matched = 0;
+        bool any_match = false;
+        LangCache* lang = nothing_to_match ? nullptr : &Lang(section.lang);
+        for (size_t i = 0; i < tokens.size(); ++i) {
+          const Token& t = tokens[i];
+          if (t.positional) positional.push_back(i);
+          slots[i] = positional.empty() ? 0 : positional.size() - 1;
+          if (lang == nullptr) continue;
+          const int concept_id = Match(t, *lang, section.lang);
+          if (concept_id == kNoMatch) continue;
+          concept_of[i] = concept_id;
+          term_of[i] = term_ids.emplace(t.term, static_cast<int>(term_ids.size())).first->second;
+          last_matched = i;
+          any_match = true;
+        }
+        section_matched = section_matched || any_match;
+        if (positional.empty()) continue;
+        // A section without matches cannot beat a window already chosen.
+        if (!any_match && best.score >= 0) continue;
 
-    // Slide a window of window_words_ positional tokens over the section, keeping the counts of
-    // each matched term and query word in it: score = distinct matched words * 1000 + matches.
-    std::vector<int> term_count(term_ids.size(), 0);
-    std::vector<int> concept_count(concepts_, 0);
-    size_t distinct = 0, count = 0, covered = 0;
-    auto add = [&](size_t i, int delta) {
-      if (term_of[i] < 0) return;
-      int& tc = term_count[term_of[i]];
-      if (delta > 0 ? tc++ == 0 : --tc == 0) distinct += delta > 0 ? 1 : -1;
-      count += delta > 0 ? 1 : -1;
-      if (concept_of[i] >= 0) {
-        int& cc = concept_count[concept_of[i]];
-        if (delta > 0 ? cc++ == 0 : --cc == 0) covered += delta > 0 ? 1 : -1;
+        // Slide a window of window_words_ positional tokens over the section, keeping the counts of
+        // each matched term and query word in it: score = distinct matched words * 1000 + matches.
+        std::vector<int> term_count(term_ids.size(), 0);
+        std::vector<int> concept_count(concepts_, 0);
+        size_t distinct = 0, count = 0, covered = 0;
+        auto add = [&](size_t i, int delta) {
+          if (term_of[i] < 0) return;
+          int& tc = term_count[term_of[i]];
+          if (delta > 0 ? tc++ == 0 : --tc == 0) distinct += delta > 0 ? 1 : -1;
+          count += delta > 0 ? 1 : -1;
+          if (concept_of[i] >= 0) {
+            int& cc = concept_count[concept_of[i]];
+            if (delta > 0 ? cc++ == 0 : --cc == 0) covered += delta > 0 ? 1 : -1;
+          }
+        };
+        size_t in = 0;                         // next token to enter the window
+        size_t out = 0;                        // next token to leave it
+        size_t best_start = 0, best_stop = 0;  // positional indexes of the best window here
+        bool best_here = false;
+        bool best_complete = false;
+        for (size_t start = 0; start < positional.size(); ++start) {
+          // Stop when no match lies at or after the window start: later windows score 0.
+          if (start > 0 && best.score >= 0 && (!any_match || positional[start] > last_matched))
+            break;
+          const size_t stop = std::min(positional.size(), start + window_words_);
+          while (out < positional[start]) add(out++, -1);
+          while (in < tokens.size() && slots[in] < stop) add(in++, +1);
+          const int64_t score = static_cast<int64_t>(distinct) * 1000 + static_cast<int64_t>(count);
+          if (score > best.score && (score > 0 || best.score < 0)) {
+            best.section = s;
+            best.begin = start == 0 && base == 0 ? 0 : tokens[positional[start]].begin;
+            best.end = tokens[positional[stop - 1]].end;
+            best.score = score;
+            best_start = start;
+            best_stop = stop;
+            best_here = true;
+            best_complete = concepts_ > 0 && covered == concepts_;
+          }
+          // The window holds the end of the text: later windows only lose words.
+          if (in == tokens.size()) break;
+        }
+        if (best_here) {
+          best.matches.clear();
+          for (size_t i = positional[best_start]; i < tokens.size() && slots[i] < best_stop; ++i) {
+            if (term_of[i] >= 0) best.matches.emplace_back(tokens[i].begin, tokens[i].end);
+          }
+        }
+        if (best_here) section_complete = best_complete;
       }
-    };
-    size_t in = 0;                         // next token to enter the window
-    size_t out = 0;                        // next token to leave it
-    size_t best_start = 0, best_stop = 0;  // positional indexes of the best window here
-    bool best_here = false;
-    bool best_complete = false;
-    for (size_t start = 0; start < positional.size(); ++start) {
-      // Stop when no match lies at or after the window start: later windows score 0.
-      if (start > 0 && best.score >= 0 && (!any_match || positional[start] > last_matched)) break;
-      const size_t stop = std::min(positional.size(), start + window_words_);
-      while (out < positional[start]) add(out++, -1);
-      while (in < tokens.size() && slots[in] < stop) add(in++, +1);
-      const int64_t score = static_cast<int64_t>(distinct) * 1000 + static_cast<int64_t>(count);
-      if (score > best.score && (score > 0 || best.score < 0)) {
-        best.section = s;
-        best.begin = start == 0 ? 0 : tokens[positional[start]].begin;
-        best.end = tokens[positional[stop - 1]].end;
-        best.score = score;
-        best_start = start;
-        best_stop = stop;
-        best_here = true;
-        best_complete = concepts_ > 0 && covered == concepts_;
-      }
-      // The window holds the end of the text: later windows only lose words.
-      if (in == tokens.size()) break;
+      // A window holding every query word is good enough: later sections are not analysed.
+      if (section_complete || (nothing_to_match && best.score >= 0)) return;
     }
-    if (best_here) {
-      best.matches.clear();
-      for (size_t i = positional[best_start]; i < tokens.size() && slots[i] < best_stop; ++i) {
-        if (term_of[i] >= 0) best.matches.emplace_back(tokens[i].begin, tokens[i].end);
-      }
-    }
-    // A window holding every query word is good enough: later sections are not analysed.
-    if (best_complete || nothing_to_match) break;
+  };
+  scan(use_regions);
+  if (use_regions && best.score <= 0) {
+    // No region held a match (the words occur only inside other words, or only in forms the
+    // byte search cannot see): analyse everything.
+    best = Candidate{};
+    scan(false);
   }
   if (best.score < 0) return snippet;
 
@@ -456,8 +626,8 @@ Snippet SnippetMaker::Make(const DocData& data) {
 }
 
 Snippet MakeSnippet(Analyzer* analyzer, const DocData& data, const HighlightTerms& terms,
-                    size_t window_words) {
-  return SnippetMaker(analyzer, terms, window_words).Make(data);
+                    size_t window_words, size_t scan_bytes) {
+  return SnippetMaker(analyzer, terms, window_words, scan_bytes).Make(data);
 }
 
 }  // namespace ipdx::search::internal

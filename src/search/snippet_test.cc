@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <random>
 #include <set>
@@ -179,6 +180,57 @@ TEST_F(SnippetTest, LinearScoringPicksTheSameWindowAsDirectScoring) {
     ASSERT_EQ(s.text, expected) << "round " << round << " window " << window << " text: " << text;
     for (const std::string& h : Highlighted(s)) EXPECT_EQ(words.count(h), 1u) << h;
   }
+}
+
+// Long ASCII texts are searched for the query words as bytes and only the regions around them
+// analysed; the window must be the one a full analysis picks. A prefix of a non-ASCII letter
+// (never matching here) turns the byte search off, which gives the full analysis.
+TEST_F(SnippetTest, RegionsPickTheSameWindowAsAFullAnalysis) {
+  const std::vector<std::string> vocabulary = {"alpha", "beta", "gamma", "delta", "motors"};
+  std::mt19937 random(11);
+  for (int round = 0; round < 60; ++round) {
+    std::string text;
+    const size_t length = 200 + random() % 3000;
+    for (size_t i = 0; i < length; ++i) {
+      text += i ? " " : "";
+      text += random() % 25 == 0 ? vocabulary[random() % vocabulary.size()]
+                                 : "filler" + std::to_string(random() % 50);
+    }
+    HighlightTerms terms = Words({vocabulary[random() % 5], vocabulary[random() % 5]});
+    HighlightTerms full = terms;
+    full.prefixes.insert("\xC3\xA9");
+    const size_t window = 4 + random() % 30;
+    const DocData data = Doc({{'d', "en", text}});
+    const Snippet a = MakeSnippet(analyzer_.get(), data, terms, window, SIZE_MAX);
+    const Snippet b = MakeSnippet(analyzer_.get(), data, full, window, SIZE_MAX);
+    ASSERT_EQ(a.text, b.text) << "round " << round << " window " << window;
+    ASSERT_EQ(a.highlights, b.highlights) << "round " << round;
+  }
+}
+
+TEST_F(SnippetTest, LongSectionsAreLeftAfterTheFirstPartWithMatches) {
+  // Both words near the start, and a better window (both words twice) far into the text: the
+  // first part wins; without the bound the better window would.
+  const std::string text =
+      "The motor drives a pump. " + Filler(3000) + " motor rotor motor rotor. " + Filler(20);
+  const HighlightTerms terms = Words({"motor", "pump"});
+  const DocData data = Doc({{'d', "en", text}});
+  EXPECT_NE(MakeSnippet(analyzer_.get(), data, terms).text.find("drives a pump"),
+            std::string::npos);
+  HighlightTerms better = Words({"motor", "rotor"});
+  better.prefixes.insert("\xC3\xA9");  // no byte regions: the pieces of the text are analysed
+  EXPECT_EQ(MakeSnippet(analyzer_.get(), data, better).text.find("motor rotor motor"),
+            std::string::npos);
+  EXPECT_NE(MakeSnippet(analyzer_.get(), data, better, 32, SIZE_MAX).text.find("motor rotor motor"),
+            std::string::npos);
+}
+
+TEST_F(SnippetTest, StemOnlyMatchesAreFoundByTheFullAnalysis) {
+  // "dying" stems to "die" but holds no "die" as bytes: the byte search finds nothing, so the
+  // text is analysed in full and the stem match highlighted.
+  const DocData data = Doc({{'a', "en", "The cells were dying quickly."}});
+  const Snippet s = MakeSnippet(analyzer_.get(), data, Words({"die"}));
+  EXPECT_EQ(Highlighted(s), std::vector<std::string>{"dying"}) << s.text;
 }
 
 TEST_F(SnippetTest, OneMakerServesManyDocuments) {
