@@ -96,6 +96,19 @@ std::string ContentJson(const model::Record& record);
 // Hex SHA-256 of ContentJson(record).
 std::string ContentHash(const model::Record& record);
 
+// A record encoded for the store ahead of time, so that a bulk writer (ingest's one store
+// thread) only writes: ingest workers call EncodeForStore in parallel and hand the result to
+// store::Store::PutEncodedRecord. `json` is ToJson(record) (compact) cut before the value of its
+// last-but-one member, i.e. it ends with `"version":`; FinishJson appends the version and hash
+// the store decides, giving exactly ToJson of the stored record. Both are pure functions.
+struct EncodedRecord {
+  std::string hash;  // ContentHash(record)
+  std::string json;  // ToJson(record) up to and including `"version":`
+};
+EncodedRecord EncodeForStore(const model::Record& record);
+// Appends `VERSION,"hash":"HASH"}` to `json` (an EncodedRecord's json). `hash` is hex.
+void FinishJson(std::string* json, int version, std::string_view hash);
+
 // ST.96 V6_0 pat:PatentPublication XML for the record. Valid against the V6_0 schema for every
 // record that passes validation.
 std::string ToSt96Xml(const model::Record& record);

@@ -3,9 +3,11 @@
 //
 // The writers are hand-written (see "writer" below); the reader uses nlohmann::json, whose
 // exceptions (parse errors, type errors) are caught inside this file.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -157,13 +159,37 @@ void AppendEscaped(std::string_view s, std::string* out) {
   out->append(s.data() + run, n - run);
 }
 
+// Where the escaped form of a long string value sits in an already written JSON text: the same
+// string written again (the canonical content after the record JSON, EncodeForStore) is hashed
+// from there instead of being escaped a second time. `data`/`size` identify the source string
+// object; they are compared, never dereferenced.
+struct EscapedSpan {
+  const char* data = nullptr;
+  size_t size = 0;
+  size_t offset = 0;  // of the escaped bytes (without quotes) in the written text
+  size_t length = 0;
+};
+// Strings shorter than this are escaped again: looking them up would cost more.
+constexpr size_t kMinSharedBytes = 256;
+
 // Streams JSON into a string, either compact or indented like nlohmann's pretty dump. When a
 // hasher is attached, the text is fed to it in chunks and the buffer is reused, so hashing the
 // content never holds the whole canonical JSON in memory.
+//
+// Sharing escaped text (EncodeForStore): a writer given `record_spans` notes where each long
+// string value it escaped landed in its output; a hashing writer given `reuse` (sorted by data)
+// and `reuse_text` (that output) hashes a long value it finds there straight from reuse_text.
+// Both writers must see the same, unchanged string objects (one const Record), so equal
+// data/size means the same bytes.
 class JsonWriter {
  public:
   JsonWriter(std::string* out, bool pretty, Sha256Hasher* hasher = nullptr)
       : out_(out), pretty_(pretty), hasher_(hasher) {}
+  void RecordSpans(std::vector<EscapedSpan>* spans) { record_spans_ = spans; }
+  void ReuseSpans(const std::vector<EscapedSpan>* spans, std::string_view text) {
+    reuse_ = spans;
+    reuse_text_ = text;
+  }
 
   void BeginObject() { Open('{'); }
   void EndObject() { Close('}'); }
@@ -180,6 +206,18 @@ class JsonWriter {
   }
 
   void String(std::string_view value) {
+    BeforeValue();
+    out_->push_back('"');
+    if (value.size() >= kMinSharedBytes && (record_spans_ != nullptr || reuse_ != nullptr)) {
+      SharedString(value);
+    } else {
+      AppendEscaped(value, out_);
+    }
+    out_->push_back('"');
+    MaybeFlush();
+  }
+  // A value that is not a member of the record (a temporary): never shared.
+  void TransientString(std::string_view value) {
     BeforeValue();
     out_->push_back('"');
     AppendEscaped(value, out_);
@@ -211,6 +249,25 @@ class JsonWriter {
 
   void MaybeFlush() {
     if (hasher_ != nullptr && out_->size() >= kFlushBytes) Flush();
+  }
+
+  void SharedString(std::string_view value) {
+    if (record_spans_ != nullptr) {
+      const size_t offset = out_->size();
+      AppendEscaped(value, out_);
+      record_spans_->push_back({value.data(), value.size(), offset, out_->size() - offset});
+      return;
+    }
+    auto it = std::lower_bound(
+        reuse_->begin(), reuse_->end(), value.data(),
+        [](const EscapedSpan& s, const char* data) { return std::less<>()(s.data, data); });
+    if (hasher_ != nullptr && it != reuse_->end() && it->data == value.data() &&
+        it->size == value.size()) {
+      Flush();
+      hasher_->Update(reuse_text_.substr(it->offset, it->length));
+      return;
+    }
+    AppendEscaped(value, out_);
   }
 
   // Comma and (pretty) line break plus indentation before a member or an array element.
@@ -250,6 +307,9 @@ class JsonWriter {
   std::string* out_;
   bool pretty_;
   Sha256Hasher* hasher_;
+  std::vector<EscapedSpan>* record_spans_ = nullptr;
+  const std::vector<EscapedSpan>* reuse_ = nullptr;
+  std::string_view reuse_text_;
   bool after_key_ = false;
   std::vector<bool> first_;  // per open container: no member or element written yet
 };
@@ -325,12 +385,13 @@ void WriteCitations(JsonWriter& w, const std::vector<model::Citation>& citations
   w.EndArray();
 }
 
-void WriteRecord(JsonWriter& w, const model::Record& r) {
+// The record JSON up to and including the key of its `version` member.
+void WriteRecordHead(JsonWriter& w, const model::Record& r) {
   w.BeginObject();
   w.Key("format_version");
   w.Signed(model::kRecordFormatVersion);
   w.Key("id");
-  w.String(r.Id());
+  w.TransientString(r.Id());
   w.Key("office");
   w.String(r.office);
   w.Key("number");
@@ -410,6 +471,10 @@ void WriteRecord(JsonWriter& w, const model::Record& r) {
   }
   w.EndArray();
   w.Key("version");
+}
+
+void WriteRecord(JsonWriter& w, const model::Record& r) {
+  WriteRecordHead(w, r);
   w.Signed(r.version);
   w.Key("hash");
   w.String(r.hash);
@@ -804,6 +869,43 @@ std::string ContentJson(const model::Record& record) {
   JsonWriter w(&out, /*pretty=*/false);
   WriteCanonicalContent(w, record);
   return out;
+}
+
+EncodedRecord EncodeForStore(const model::Record& record) {
+  EncodedRecord out;
+  // Room for the tail FinishJson appends (a version and 64 hex digits), so the store's thread
+  // completes the JSON without reallocating it.
+  out.json.reserve(TextBytes(record) + 128);
+  std::vector<EscapedSpan> spans;
+  {
+    JsonWriter w(&out.json, /*pretty=*/false);
+    w.RecordSpans(&spans);
+    WriteRecordHead(w, record);
+  }
+  // The content hash, with the long texts (descriptions, claims, abstracts) hashed from their
+  // escaped form in the record JSON rather than escaped twice: the same bytes ContentHash hashes.
+  std::sort(spans.begin(), spans.end(), [](const EscapedSpan& a, const EscapedSpan& b) {
+    return std::less<>()(a.data, b.data);
+  });
+  Sha256Hasher hasher;
+  std::string buffer;
+  buffer.reserve(80 << 10);
+  JsonWriter w(&buffer, /*pretty=*/false, &hasher);
+  w.ReuseSpans(&spans, out.json);
+  WriteCanonicalContent(w, record);
+  w.Flush();
+  out.hash = HexEncode(hasher.Finish());
+  return out;
+}
+
+void FinishJson(std::string* json, int version, std::string_view hash) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, version);
+  (void)ec;  // 16 bytes hold any int
+  json->append(buf, static_cast<size_t>(end - buf));
+  json->append(",\"hash\":\"");
+  json->append(hash);
+  json->append("\"}");
 }
 
 std::string ContentHash(const model::Record& record) {

@@ -260,6 +260,21 @@ int ExpectSameAsReference(const model::Record& r, const std::string& what) {
     ++failures;
     ADD_FAILURE() << what << ": ContentHash differs";
   }
+  // The ingest path (EncodeForStore + FinishJson, which hashes long texts from their escaped
+  // form in the record JSON) gives the same hash and, once the store completes it, the same JSON
+  // as ToJson of the stored record.
+  EncodedRecord encoded = EncodeForStore(r);
+  if (encoded.hash != Sha256Hex(want_content)) {
+    ++failures;
+    ADD_FAILURE() << what << ": EncodeForStore's hash differs from the content hash";
+  }
+  model::Record stored = r;
+  stored.hash = encoded.hash;
+  FinishJson(&encoded.json, stored.version, encoded.hash);
+  if (encoded.json != RefToJson(stored, /*pretty=*/false)) {
+    ++failures;
+    ADD_FAILURE() << what << ": EncodeForStore + FinishJson differs from ToJson";
+  }
   return failures;
 }
 

@@ -129,9 +129,13 @@ RawDocument StreamSplitter::Oversize(std::string prefix, uint64_t offset, uint64
 
 Result<std::optional<RawDocument>> StreamSplitter::Next() {
   if (bulk_) return NextBulk();
-  // Everything before pos_ belongs to documents already returned.
-  Discard(pos_);
-  pos_ = 0;
+  // Everything before pos_ belongs to documents already returned. It is dropped once a chunk's
+  // worth has gathered, not after every document: dropping moves the bytes after pos_ (most of a
+  // chunk) to the front, which per document of a weekly file moved several times its size.
+  if (pos_ >= kChunkBytes) {
+    Discard(pos_);
+    pos_ = 0;
+  }
   for (;;) {
     while (pos_ < buf_.size() && IsSpace(buf_[pos_])) ++pos_;
     if (pos_ + 3 > buf_.size() && !eof_) {

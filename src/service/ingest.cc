@@ -1,8 +1,10 @@
 // service::Ingest: read -> decode + validate (worker threads) -> store (this thread, in order).
 //
 // Threads and memory. One producer thread streams documents out of the inputs, N workers decode
-// and validate them, and the calling thread writes them to the store in input order (the store is
-// externally synchronised, and input order makes versions deterministic). All documents between
+// and validate them and encode each record to store (content hash and record JSON,
+// codec::EncodeForStore), and the calling thread writes them to the store in input order (the
+// store is externally synchronised, and input order makes versions deterministic); the writer is
+// the one serial stage, so it does nothing a worker can do. All documents between
 // the producer and the writer live in one window that is bounded both in count and in source
 // bytes, so memory does not grow with the input size and a slow document cannot make the others
 // pile up behind it.
@@ -125,6 +127,13 @@ Result<std::vector<InputFile>> ExpandPaths(const std::vector<std::string>& paths
   return out;
 }
 
+const model::Finding* FirstError(const std::vector<model::Finding>& findings) {
+  for (const model::Finding& f : findings) {
+    if (f.severity == model::Severity::kError) return &f;
+  }
+  return nullptr;
+}
+
 // One document on its way from the producer to the writer.
 struct WorkItem {
   codec::RawDocument raw;
@@ -132,14 +141,17 @@ struct WorkItem {
   size_t file_index = 0;
   // Filled by a worker.
   codec::Decoded decoded;
+  // For a record to store (no error finding): its content hash and JSON, computed by the worker
+  // so that the writer thread only writes (store::Store::PutEncodedRecord).
+  std::optional<codec::EncodedRecord> encoded;
   bool done = false;
 };
 
 // The shared state of the pipeline. Every member is guarded by `mu`.
 class Pipeline {
  public:
-  Pipeline(std::vector<InputFile> files, size_t max_docs)
-      : files_(std::move(files)), max_docs_(max_docs) {}
+  Pipeline(std::vector<InputFile> files, size_t max_docs, std::string ingested_at)
+      : files_(std::move(files)), max_docs_(max_docs), ingested_at_(std::move(ingested_at)) {}
 
   // Producer thread: streams every document into the window.
   void Produce() {
@@ -191,8 +203,15 @@ class Pipeline {
       }
       try {
         item->decoded = codec::Decode(item->raw);
-        if (item->decoded.record) {
-          validate::Validate(*item->decoded.record, &item->decoded.findings);
+        codec::Decoded& d = item->decoded;
+        if (d.record) validate::Validate(*d.record, &d.findings);
+        if (d.record && FirstError(d.findings) == nullptr) {
+          // To be stored: everything left is a warning, kept with the record; the record is
+          // complete but for version and hash, which the store decides.
+          d.record->findings = std::move(d.findings);
+          d.findings.clear();
+          d.record->source.ingested_at = ingested_at_;
+          item->encoded = codec::EncodeForStore(*d.record);
         }
         // Only the hash and position are needed from here on; free the bytes early.
         std::string().swap(item->raw.bytes);
@@ -260,6 +279,7 @@ class Pipeline {
 
   const std::vector<InputFile> files_;
   const size_t max_docs_;
+  const std::string ingested_at_;  // source.ingested_at of every record of the run
   std::atomic<uint64_t> bytes_done_{0};
 
   std::mutex mu_;
@@ -316,25 +336,16 @@ class UnmappedReads {
   store::Store* store_;
 };
 
-const model::Finding* FirstError(const std::vector<model::Finding>& findings) {
-  for (const model::Finding& f : findings) {
-    if (f.severity == model::Severity::kError) return &f;
-  }
-  return nullptr;
-}
-
 // Writes one document (record or reject) and counts it.
-Status WriteItem(store::Store& store, const std::string& publisher, int64_t run_id,
-                 const std::string& ingested_at, WorkItem& item, IngestSummary* summary) {
+Status WriteItem(store::Store& store, const std::string& publisher, int64_t run_id, WorkItem& item,
+                 IngestSummary* summary) {
   ++summary->documents;
   codec::Decoded& d = item.decoded;
-  const model::Finding* error = FirstError(d.findings);
-  if (d.record && error == nullptr) {
+  if (item.encoded) {
+    // The worker found no error finding and prepared the record (Pipeline::Work).
     model::Record& record = *d.record;
-    // Everything left is a warning, kept with the record.
-    record.findings = std::move(d.findings);
-    record.source.ingested_at = ingested_at;
-    IPDX_ASSIGN_OR_RETURN(store::PutResult put, store.PutRecord(publisher, &record));
+    IPDX_ASSIGN_OR_RETURN(store::PutResult put,
+                          store.PutEncodedRecord(publisher, &record, &*item.encoded));
     switch (put.outcome) {
       case store::PutOutcome::kNew:
         ++summary->accepted;
@@ -357,6 +368,7 @@ Status WriteItem(store::Store& store, const std::string& publisher, int64_t run_
   row.source_sha256 = d.source_sha256;
   row.id = d.record ? d.record->Id() : d.id_hint;
   row.format = d.format;
+  const model::Finding* error = FirstError(d.findings);
   if (error != nullptr) {
     row.rule = error->rule;
     row.field = error->field;
@@ -426,7 +438,8 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
   std::optional<IngestIndexer> indexer;
   if (options.index) indexer.emplace(node);
 
-  Pipeline pipeline(std::move(files), std::max(kMinInflightDocs, static_cast<size_t>(threads) * 4));
+  Pipeline pipeline(std::move(files), std::max(kMinInflightDocs, static_cast<size_t>(threads) * 4),
+                    ingested_at);
   Status status;
   {
     ThreadGroup group(&pipeline);
@@ -452,7 +465,7 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
         }
         in_txn = true;
       }
-      status = WriteItem(store, publisher, summary.run_id, ingested_at, *item, &summary);
+      status = WriteItem(store, publisher, summary.run_id, *item, &summary);
       if (status.ok() && ++in_batch >= options.batch_size) {
         status = store.UpdateRun(RunRow(summary, "running"));
         if (status.ok()) status = store.Commit();

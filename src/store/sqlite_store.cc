@@ -349,6 +349,8 @@ class SqliteStore final : public Store {
   Status Commit() override;
   Status Rollback() override;
   Result<PutResult> PutRecord(const std::string& publisher, model::Record* record) override;
+  Result<PutResult> PutEncodedRecord(const std::string& publisher, model::Record* record,
+                                     codec::EncodedRecord* encoded) override;
   Result<model::Record> GetRecord(const std::string& id, std::optional<int> version) override;
   Result<model::Record> GetRecordFrom(const std::string& publisher, const std::string& id,
                                       std::optional<int> version) override;
@@ -405,7 +407,8 @@ class SqliteStore final : public Store {
   Status Migrate();
   Result<std::string> ChoosePublisher(const std::string& id);
   Status WriteRun(const IngestRun& run, bool finish);
-  Status PutRecordInner(const std::string& publisher, model::Record* record, PutResult* out);
+  Status PutRecordInner(const std::string& publisher, model::Record* record,
+                        codec::EncodedRecord* encoded, PutResult* out);
 
   DbPtr db_;  // destroyed after cache_ (declared first): statements are finalized before close
   std::string path_;
@@ -635,6 +638,11 @@ Status SqliteStore::Rollback() {
 }
 
 Result<PutResult> SqliteStore::PutRecord(const std::string& publisher, model::Record* record) {
+  return PutEncodedRecord(publisher, record, nullptr);
+}
+
+Result<PutResult> SqliteStore::PutEncodedRecord(const std::string& publisher, model::Record* record,
+                                                codec::EncodedRecord* encoded) {
   if (publisher.empty()) return Status::InvalidArgument("PutRecord: empty publisher");
   if (record->office.empty() || record->number.empty()) {
     return Status::InvalidArgument("PutRecord: record without office or number ('" + record->Id() +
@@ -644,8 +652,10 @@ Result<PutResult> SqliteStore::PutRecord(const std::string& publisher, model::Re
   // caller has not opened a transaction, and nests inside one when it has.
   IPDX_RETURN_IF_ERROR(RunCached("SAVEPOINT put_record"));
   PutResult out;
-  Status s = PutRecordInner(publisher, record, &out);
+  const size_t head_bytes = encoded != nullptr ? encoded->json.size() : 0;
+  Status s = PutRecordInner(publisher, record, encoded, &out);
   if (!s.ok()) {
+    if (encoded != nullptr) encoded->json.resize(head_bytes);  // as it was: a retry may reuse it
     (void)RunCached("ROLLBACK TO put_record");
     (void)RunCached("RELEASE put_record");
     return s.WithContext("storing " + record->Id() + " from " + publisher);
@@ -655,9 +665,9 @@ Result<PutResult> SqliteStore::PutRecord(const std::string& publisher, model::Re
 }
 
 Status SqliteStore::PutRecordInner(const std::string& publisher, model::Record* record,
-                                   PutResult* out) {
+                                   codec::EncodedRecord* encoded, PutResult* out) {
   const std::string id = record->Id();
-  const std::string hash = codec::ContentHash(*record);
+  const std::string hash = encoded != nullptr ? encoded->hash : codec::ContentHash(*record);
   int current_version = 0;
   {
     IPDX_ASSIGN_OR_RETURN(
@@ -676,7 +686,13 @@ Status SqliteStore::PutRecordInner(const std::string& publisher, model::Record* 
   }
   record->version = current_version + 1;
   record->hash = hash;
-  const std::string json = codec::ToJson(*record);
+  std::string own_json;
+  if (encoded != nullptr) {
+    codec::FinishJson(&encoded->json, record->version, hash);
+  } else {
+    own_json = codec::ToJson(*record);
+  }
+  const std::string& json = encoded != nullptr ? encoded->json : own_json;
   {
     IPDX_ASSIGN_OR_RETURN(
         auto q, Prepare("INSERT INTO records (publisher, id, version, hash, office, number, kind, "

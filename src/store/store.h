@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/codec.h"
 #include "common/status.h"
 #include "ledger/ledger.h"
 #include "model/record.h"
@@ -134,6 +135,13 @@ class Store {
   // hash; the same content as the current version is kUnchanged (nothing written), changed
   // content becomes version N+1. Fills record->version and record->hash.
   virtual Result<PutResult> PutRecord(const std::string& publisher, model::Record* record) = 0;
+  // PutRecord with the content hash and the record JSON already computed by
+  // codec::EncodeForStore(*record) (ingest's workers do that in parallel, so the one thread that
+  // writes only writes). Stores exactly what PutRecord would. `encoded` must have been made from
+  // `*record` as it is now; its json is completed in place (codec::FinishJson) when a new version
+  // is written, and left as it is otherwise.
+  virtual Result<PutResult> PutEncodedRecord(const std::string& publisher, model::Record* record,
+                                             codec::EncodedRecord* encoded) = 0;
 
   // The current (or a given) version of a record. NotFound when absent. With several
   // publishers, the copy published by the office named in the id wins, then the local one.

@@ -111,6 +111,52 @@ TEST_F(StoreTest, NewUnchangedUpdatedVersions) {
   EXPECT_EQ(*store->CountRecords(), 1u);
 }
 
+// The ingest path (the content hash and JSON made ahead by codec::EncodeForStore) stores exactly
+// what PutRecord stores: same outcomes, versions, hashes, stored JSON and log leaves.
+TEST_F(StoreTest, PutEncodedRecordStoresWhatPutRecordStores) {
+  auto plain = Open();
+  ASSERT_NE(plain, nullptr);
+  auto other = Store::OpenSqlite((dir_ / "encoded.db").string());
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto& encoded_store = *other;
+  ASSERT_TRUE(plain->SetLocalPublisher("US").ok());
+  ASSERT_TRUE(encoded_store->SetLocalPublisher("US").ok());
+
+  model::Record changed = MakeRecord();
+  // Long enough for EncodeForStore to hash it from the record JSON rather than escape it again.
+  changed.descriptions = {
+      {"en", std::string(300, 'x') + " \"quoted\"\tand\\ more " + std::string(300, 'y')}};
+  const std::vector<model::Record> inputs = {MakeRecord(), MakeRecord(), changed, MakeRecord()};
+  const PutOutcome want[] = {PutOutcome::kNew, PutOutcome::kUnchanged, PutOutcome::kUpdated,
+                             PutOutcome::kUpdated};
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    model::Record a = inputs[i];
+    model::Record b = inputs[i];
+    auto put_a = plain->PutRecord("US", &a);
+    codec::EncodedRecord encoded = codec::EncodeForStore(b);
+    auto put_b = encoded_store->PutEncodedRecord("US", &b, &encoded);
+    ASSERT_TRUE(put_a.ok()) << put_a.status().ToString();
+    ASSERT_TRUE(put_b.ok()) << put_b.status().ToString();
+    EXPECT_EQ(put_b->outcome, want[i]) << i;
+    EXPECT_EQ(put_a->outcome, put_b->outcome) << i;
+    EXPECT_EQ(put_a->version, put_b->version) << i;
+    EXPECT_EQ(put_a->hash, put_b->hash) << i;
+    EXPECT_EQ(b.version, put_b->version) << i;
+    EXPECT_EQ(b.hash, put_b->hash) << i;
+    auto json_a = plain->GetRecordJson("US", "US-8936998-B2", put_a->version);
+    auto json_b = encoded_store->GetRecordJson("US", "US-8936998-B2", put_b->version);
+    ASSERT_TRUE(json_a.ok() && json_b.ok());
+    EXPECT_EQ(*json_a, *json_b) << i;
+    EXPECT_EQ(*json_b, codec::ToJson(b)) << i;
+  }
+  auto counts_a = plain->GetLogCounts();
+  auto counts_b = encoded_store->GetLogCounts();
+  ASSERT_TRUE(counts_a.ok() && counts_b.ok());
+  EXPECT_EQ(counts_b->tree_size, 3u);
+  EXPECT_EQ(counts_a->tree_size, counts_b->tree_size);
+  EXPECT_TRUE(encoded_store->CheckIntegrity().ok());
+}
+
 TEST_F(StoreTest, TwoPublishersOfTheSameIdAreKeptApart) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
