@@ -5,10 +5,15 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -42,6 +47,10 @@ constexpr std::string_view kMetaLangs = "ipdx.langs";
 // 0.27, 0.29, 0.43 and 1.25 GB of memory. Fewer merges do not pay for the bigger trees.
 constexpr uint64_t kRebuildCommitTextBytes = 6ull << 20;
 constexpr uint64_t kRebuildCommitDocuments = 1000;
+
+// Documents of a sharded rebuild's batch: kRebuildCommitDocuments, or smaller in tests (to get
+// many batches and late copies from a small corpus).
+std::atomic<uint64_t> rebuild_batch_documents{kRebuildCommitDocuments};
 
 // The text a record gives the indexer, in bytes (what the rebuild's commit budget counts).
 uint64_t RecordTextBytes(const model::Record& record) {
@@ -107,6 +116,34 @@ std::vector<std::string> SplitLangs(const std::string& joined) {
   }
   return out;
 }
+
+// Merges the ipdx metadata of the shards of a sharded rebuild, which hold disjoint documents:
+// document counts add up, stemming languages are united; format and mark are the same in every
+// shard (written by the same rebuild).
+class ShardCompactor : public Xapian::Compactor {
+ public:
+  std::string resolve_duplicate_metadata(const std::string& key, size_t num_tags,
+                                         const std::string tags[]) override {
+    // Glass hands the key as stored in its postlist table, behind a two-byte metadata marker.
+    std::string_view name = key;
+    if (name.size() >= 2 && name[0] == '\0' && name[1] == '\xc0') name.remove_prefix(2);
+    if (name == kMetaDocuments) {
+      uint64_t sum = 0;
+      for (size_t i = 0; i < num_tags; ++i) sum += std::strtoull(tags[i].c_str(), nullptr, 10);
+      return std::to_string(sum);
+    }
+    if (name == kMetaLangs) {
+      std::set<std::string> langs;
+      for (size_t i = 0; i < num_tags; ++i) {
+        for (std::string& lang : SplitLangs(tags[i])) langs.insert(std::move(lang));
+      }
+      std::string joined;
+      for (const std::string& lang : langs) joined += (joined.empty() ? "" : ",") + lang;
+      return joined;
+    }
+    return tags[0];
+  }
+};
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
@@ -499,30 +536,228 @@ Result<std::unique_ptr<Index::Impl>> Index::OpenImpl(const std::string& path,
   return impl;
 }
 
-Result<std::unique_ptr<Index>> Index::Rebuild(const std::string& path, const RecordSource& source,
-                                              const std::string& mark, const Options& options) {
-  if (options.read_only) return Status::InvalidArgument("a rebuild needs a writable index");
-  const std::string fresh = path + ".rebuild";
-  const std::string compacted = path + ".compact";
-  const std::string old = path + ".old";
-  std::error_code ec;
-  for (const std::string* leftover : {&fresh, &compacted}) {
-    fs::remove_all(*leftover, ec);  // left over by an interrupted rebuild
-    if (ec) return Status::IOError("cannot remove " + *leftover + ": " + ec.message());
+namespace {
+
+// Opens a new rebuild folder for writing without fsyncs (handed in by Index::Rebuild, which may
+// use Index's private open). `fresh_build`: documents are added without the unique-term lookup.
+using FreshOpener =
+    std::function<Result<std::unique_ptr<Index>>(const std::string& folder, bool fresh_build)>;
+
+// Merges index folders, in the given order, into `dest`: document ids follow on from one folder
+// to the next, the ipdx metadata is merged by ShardCompactor.
+Status MergeFolders(const std::vector<std::string>& folders, const std::string& dest) {
+  try {
+    Xapian::Database combined;
+    for (const std::string& folder : folders) combined.add_database(Xapian::Database(folder));
+    ShardCompactor compactor;
+    combined.compact(dest, 0, 0, compactor);
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "merging the rebuilt index shards into " + dest);
   }
+}
+
+// The parallel part of Index::Rebuild. The calling thread reads the source and cuts it into
+// batches of the rebuild's commit budget; batch b goes to writer b mod K, one of K threads that
+// each own a shard database (DIR/shard-N): text analysis and adding both run on the writer's
+// thread, with a commit after every batch (memory stays bounded by K budgets). The caller merges
+// the shards in order: the documents are numbered shard by shard, which only the order of equal
+// hits (ties in ranking) can show, and which is the same for every rebuild with K writers.
+// Long-lived shards rather than a database per batch: Xapian's merge keeps each source's
+// postlist chunks, so K sources keep the postlist table as compact as one writer's.
+//
+// A copy given again after its batch was cut may be in another shard: it goes to `late`
+// (DIR/late, written on the calling thread with replace semantics) and the caller replaces it in
+// the merged index, where it keeps the place of its first version like Replace does.
+//
+// Externally synchronised (Run once); the threads it starts are joined before Run returns.
+class ShardedBuild {
+ public:
+  ShardedBuild(std::string dir, std::string mark, FreshOpener open)
+      : dir_(std::move(dir)), mark_(std::move(mark)), open_(std::move(open)) {}
+
+  // Reads `source` to its end; the first error (source, indexing, Xapian) stops every writer.
+  Status Run(const RecordSource& source, size_t writers) {
+    shards_.resize(writers);
+    for (size_t w = 0; w < writers; ++w) {
+      shards_[w].folder = dir_ + "/shard-" + std::to_string(w);
+      try {
+        shards_[w].thread = std::thread([this, w] { WriterLoop(w); });
+      } catch (const std::system_error&) {
+        // No thread: this shard's batches are written on the calling thread.
+      }
+    }
+    Status status = Produce(source);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      producing_ = false;
+      if (!status.ok() && error_.ok()) error_ = status;
+    }
+    cv_.notify_all();
+    for (Shard& shard : shards_) {
+      if (shard.thread.joinable()) shard.thread.join();
+      shard.index.reset();  // a shard written on this thread (no thread could be started)
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+
+  // After a successful Run: the shard folders in order (shards that got no batch have none),
+  // and the late copies (null when there were none).
+  std::vector<std::string> Folders() const {
+    std::vector<std::string> out;
+    for (const Shard& shard : shards_) {
+      if (shard.used) out.push_back(shard.folder);
+    }
+    return out;
+  }
+  std::unique_ptr<Index>& late() { return late_; }
+  std::string LateFolder() const { return dir_ + "/late"; }
+
+ private:
+  using Batch = std::vector<std::pair<std::string, model::Record>>;
+  struct Shard {
+    std::string folder;
+    std::thread thread;
+    std::deque<Batch> queue;       // under mu_
+    bool used = false;             // a batch was handed to it (set by the reader)
+    std::unique_ptr<Index> index;  // the writer's thread only
+  };
+
+  Status Produce(const RecordSource& source) {
+    std::unordered_set<uint64_t> earlier;  // unique-term hashes of the batches handed out
+    std::vector<uint64_t> current;
+    Batch batch;
+    uint64_t batch_bytes = 0;
+    uint64_t late_documents = 0;
+    uint64_t late_bytes = 0;
+    uint64_t next_batch = 0;
+    std::string publisher;
+    model::Record record;
+    bool more = true;
+    while (more) {
+      IPDX_ASSIGN_OR_RETURN(more, source(&publisher, &record));
+      if (more) {
+        const uint64_t hash =
+            std::hash<std::string>()(internal::UniqueTerm(publisher, record.Id()));
+        if (earlier.count(hash) > 0) {
+          IPDX_RETURN_IF_ERROR(AddLate(publisher, record, &late_documents, &late_bytes));
+          continue;
+        }
+        current.push_back(hash);
+        batch_bytes += RecordTextBytes(record);
+        batch.emplace_back(std::move(publisher), std::move(record));
+      }
+      const bool full =
+          batch.size() >= rebuild_batch_documents.load() || batch_bytes >= kRebuildCommitTextBytes;
+      if (!batch.empty() && (full || !more)) {
+        earlier.insert(current.begin(), current.end());
+        current.clear();
+        batch_bytes = 0;
+        IPDX_RETURN_IF_ERROR(Hand(next_batch++ % shards_.size(), std::move(batch)));
+        batch = Batch();
+      }
+    }
+    if (late_) IPDX_RETURN_IF_ERROR(late_->Commit(mark_));
+    return Status::Ok();
+  }
+
+  Status AddLate(const std::string& publisher, const model::Record& record, uint64_t* documents,
+                 uint64_t* bytes) {
+    if (!late_) {
+      IPDX_ASSIGN_OR_RETURN(late_, open_(LateFolder(), false));
+    }
+    IPDX_RETURN_IF_ERROR(late_->Replace(publisher, record).WithContext("rebuild"));
+    *bytes += RecordTextBytes(record);
+    if (++*documents >= kRebuildCommitDocuments || *bytes >= kRebuildCommitTextBytes) {
+      IPDX_RETURN_IF_ERROR(late_->Commit(mark_));
+      *documents = 0;
+      *bytes = 0;
+    }
+    return Status::Ok();
+  }
+
+  // Queues a batch for shard `w`, waiting while it has one queued already (the reader stays at
+  // most one batch a writer ahead).
+  Status Hand(size_t w, Batch batch) {
+    Shard& shard = shards_[w];
+    shard.used = true;
+    if (!shard.thread.joinable()) return WriteBatch(w, batch);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return shard.queue.empty() || !error_.ok(); });
+      if (!error_.ok()) return error_;
+      shard.queue.push_back(std::move(batch));
+    }
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
+  void WriterLoop(size_t w) {
+    Shard& shard = shards_[w];
+    for (;;) {
+      Batch batch;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !shard.queue.empty() || !producing_ || !error_.ok(); });
+        if (!error_.ok() || shard.queue.empty()) break;
+        batch = std::move(shard.queue.front());
+        shard.queue.pop_front();
+      }
+      cv_.notify_all();  // room in the queue for the reader
+      Status status = WriteBatch(w, batch);
+      if (!status.ok()) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (error_.ok()) error_ = status;
+        }
+        cv_.notify_all();
+        break;
+      }
+    }
+    shard.index.reset();  // closes the shard (its last commit holds every batch)
+  }
+
+  // Adds a batch to shard `w` and commits it. Never throws.
+  Status WriteBatch(size_t w, const Batch& batch) {
+    Shard& shard = shards_[w];
+    try {
+      if (!shard.index) {
+        IPDX_ASSIGN_OR_RETURN(shard.index, open_(shard.folder, true));
+      }
+      for (const auto& [publisher, record] : batch) {
+        IPDX_RETURN_IF_ERROR(shard.index->Replace(publisher, record).WithContext("rebuild"));
+      }
+      return shard.index->Commit(mark_);
+    } catch (const Xapian::Error& e) {
+      return FromXapian(e, "rebuilding the index");
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("rebuilding the index: ") + e.what());
+    }
+  }
+
+  const std::string dir_;
+  const std::string mark_;
+  const FreshOpener open_;
+  std::unique_ptr<Index> late_;  // the reader's thread only
+  std::vector<Shard> shards_;    // sized before the threads start
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool producing_ = true;
+  Status error_;
+};
+
+// Index::Rebuild with one writer: text analysis on helper threads (ReplaceMany), every Xapian
+// write on this thread into one database `fresh`, compacted into `compacted`.
+Status RebuildSingle(const std::string& fresh, const std::string& compacted,
+                     const RecordSource& source, const std::string& mark, const FreshOpener& open) {
   {
-    Options build_options = options;
-    build_options.create_if_missing = true;
-    // No fsync per commit: the folder is nobody's index until it is complete, synced once below
-    // and renamed into place; a rebuild cut short is removed and redone by the next one.
-    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl,
-                          OpenImpl(fresh, build_options, Xapian::DB_NO_SYNC));
-    impl->fresh_build = true;
-    std::unique_ptr<Index> index(new Index(std::move(impl)));
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, open(fresh, true));
     // Records are taken in groups so their text analysis runs in parallel (ReplaceMany).
     constexpr size_t kGroup = 256;
     std::vector<std::pair<std::string, model::Record>> group(kGroup);
-    std::vector<Item> items;
+    std::vector<Index::Item> items;
     uint64_t pending = 0;
     uint64_t pending_bytes = 0;
     bool more = true;
@@ -557,6 +792,131 @@ Result<std::unique_ptr<Index>> Index::Rebuild(const std::string& path, const Rec
     Xapian::Database(fresh).compact(compacted, Xapian::DBCOMPACT_NO_RENUMBER);
   } catch (const Xapian::Error& e) {
     return FromXapian(e, "compacting the rebuilt index " + fresh);
+  }
+  return Status::Ok();
+}
+
+// Replaces the late copies of a sharded rebuild (ShardedBuild) in the merged index `merged`, in
+// their order, and updates its state.
+Status ReplaceLateCopies(const std::string& late, const std::string& merged,
+                         const std::string& mark) {
+  try {
+    Xapian::Database copies(late);
+    Xapian::WritableDatabase db(merged, Xapian::DB_OPEN | Xapian::DB_NO_SYNC);
+    db.begin_transaction(true);
+    for (auto it = copies.postlist_begin(""); it != copies.postlist_end(""); ++it) {
+      const Xapian::Document doc = copies.get_document(*it);
+      Xapian::TermIterator term = doc.termlist_begin();
+      term.skip_to(std::string(internal::kPrefixUnique));
+      if (term == doc.termlist_end() || !(*term).starts_with(internal::kPrefixUnique)) {
+        return Status::Internal("rebuild: a late copy in " + late + " has no unique term");
+      }
+      db.replace_document(*term, doc);
+    }
+    std::set<std::string> langs;
+    const Xapian::Database& written = db;
+    const Xapian::Database& late_copies = copies;
+    for (const Xapian::Database* from : {&written, &late_copies}) {
+      for (std::string& lang : SplitLangs(from->get_metadata(std::string(kMetaLangs)))) {
+        langs.insert(std::move(lang));
+      }
+    }
+    std::string joined;
+    for (const std::string& lang : langs) joined += (joined.empty() ? "" : ",") + lang;
+    db.set_metadata(std::string(kMetaLangs), joined);
+    db.set_metadata(std::string(kMetaDocuments), std::to_string(db.get_doccount()));
+    db.set_metadata(std::string(kMetaMark), mark);
+    db.commit_transaction();
+    db.close();
+    return Status::Ok();
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "replacing the late copies of the rebuild in " + merged);
+  }
+}
+
+// Index::Rebuild with `writers` writer threads (ShardedBuild), merged into `compacted`.
+Status RebuildSharded(const std::string& fresh, const std::string& compacted,
+                      const RecordSource& source, const std::string& mark, const FreshOpener& open,
+                      size_t writers) {
+  std::error_code ec;
+  fs::create_directories(fresh, ec);
+  if (ec) return Status::IOError("cannot create " + fresh + ": " + ec.message());
+  ShardedBuild build(fresh, mark, open);
+  Status status = build.Run(source, writers);
+  if (!status.ok()) {
+    build.late().reset();
+    fs::remove_all(fresh, ec);  // else the next rebuild removes it
+    return status;
+  }
+  const bool late = build.late() != nullptr;
+  build.late().reset();
+  std::vector<std::string> folders = build.Folders();
+  if (folders.empty()) {  // an empty source: an empty index with the state
+    const std::string empty = fresh + "/shard-empty";
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Index> index, open(empty, true));
+    IPDX_RETURN_IF_ERROR(index->Commit(mark));
+    folders.push_back(empty);
+  }
+  // The merge is also the compaction (B-tree blocks filled), as in RebuildSingle.
+  IPDX_RETURN_IF_ERROR(MergeFolders(folders, compacted));
+  if (late) IPDX_RETURN_IF_ERROR(ReplaceLateCopies(build.LateFolder(), compacted, mark));
+  // The merged state must describe the merged documents (Verify relies on it).
+  try {
+    Xapian::Database merged(compacted);
+    const std::string documents = merged.get_metadata(std::string(kMetaDocuments));
+    if (documents != std::to_string(merged.get_doccount()) ||
+        merged.get_metadata(std::string(kMetaMark)) != mark) {
+      return Status::Internal("rebuild: the merged index holds " +
+                              std::to_string(merged.get_doccount()) +
+                              " documents but its state says " + documents);
+    }
+  } catch (const Xapian::Error& e) {
+    return FromXapian(e, "checking the merged index " + compacted);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+namespace internal {
+
+// Test seam (declared by index_test.cc): documents a batch of a sharded rebuild holds at most; 0
+// restores the default.
+void SetRebuildBatchDocumentsForTest(uint64_t documents) {
+  rebuild_batch_documents.store(documents > 0 ? documents : kRebuildCommitDocuments);
+}
+
+}  // namespace internal
+
+Result<std::unique_ptr<Index>> Index::Rebuild(const std::string& path, const RecordSource& source,
+                                              const std::string& mark, const Options& options) {
+  if (options.read_only) return Status::InvalidArgument("a rebuild needs a writable index");
+  const std::string fresh = path + ".rebuild";
+  const std::string compacted = path + ".compact";
+  const std::string old = path + ".old";
+  std::error_code ec;
+  for (const std::string* leftover : {&fresh, &compacted}) {
+    fs::remove_all(*leftover, ec);  // left over by an interrupted rebuild
+    if (ec) return Status::IOError("cannot remove " + *leftover + ": " + ec.message());
+  }
+  const size_t hardware = std::thread::hardware_concurrency();
+  const size_t writers = options.build_threads > 0 ? std::min<size_t>(options.build_threads, 16)
+                                                   : std::clamp<size_t>(hardware, 1, 4);
+  // No fsync per commit: the folders are nobody's index until complete, synced once below and
+  // renamed into place; a rebuild cut short is removed and redone by the next one.
+  const FreshOpener open = [&options](const std::string& folder,
+                                      bool fresh_build) -> Result<std::unique_ptr<Index>> {
+    Options build_options = options;
+    build_options.create_if_missing = true;
+    IPDX_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl,
+                          OpenImpl(folder, build_options, Xapian::DB_NO_SYNC));
+    impl->fresh_build = fresh_build;
+    return std::unique_ptr<Index>(new Index(std::move(impl)));
+  };
+  if (writers > 1) {
+    IPDX_RETURN_IF_ERROR(RebuildSharded(fresh, compacted, source, mark, open, writers));
+  } else {
+    IPDX_RETURN_IF_ERROR(RebuildSingle(fresh, compacted, source, mark, open));
   }
   IPDX_RETURN_IF_ERROR(SyncFolder(compacted).WithContext("rebuild"));
   fs::remove_all(fresh, ec);

@@ -4,15 +4,21 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "search/search.h"
 
 namespace ipdx::search {
+namespace internal {
+// index.cc: documents a batch (segment) of a sharded rebuild holds at most; 0 restores the default.
+void SetRebuildBatchDocumentsForTest(uint64_t documents);
+}  // namespace internal
 namespace {
 
 namespace fs = std::filesystem;
@@ -739,6 +745,229 @@ TEST_F(IndexTest, RecordsWithoutIdentityAreRejected) {
   model::Record empty;
   EXPECT_EQ(index_->Add("US", empty).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(index_->Add("usa", Corpus()[0]).code(), StatusCode::kInvalidArgument);
+}
+
+// Sharded rebuilds (several writer threads, each writing its own segment, merged at the end).
+class ShardedRebuildTest : public IndexTest {
+ protected:
+  void SetUp() override {
+    IndexTest::SetUp();
+    // Batches of 7 documents: the 300 copies below make 40+ batches spread over every shard, and
+    // late copies (ids given again after their batch, maybe in another shard).
+    internal::SetRebuildBatchDocumentsForTest(7);
+    for (int i = 0; i < 300; ++i) {
+      const int base = i < 280 ? i : (i - 280) * 13;  // 280..299: new versions of earlier ids
+      model::Record r = Corpus()[base % Corpus().size()];
+      r.number = std::to_string(6000000 + base);
+      if (i >= 280) r.titles.push_back({"en", "Revised title number " + std::to_string(i)});
+      if (i == 3) r.titles.push_back({"en", "Overwritten in its own batch"});
+      copies_.emplace_back(r.office, std::move(r));
+    }
+    // Copy 4 again right away: a duplicate inside one batch (replaced by its segment's writer).
+    copies_.insert(copies_.begin() + 4, copies_[3]);
+    copies_[4].second.titles.pop_back();
+  }
+  void TearDown() override {
+    internal::SetRebuildBatchDocumentsForTest(0);
+    IndexTest::TearDown();
+  }
+
+  RecordSource Source(size_t fail_at = SIZE_MAX) {
+    next_ = 0;
+    return [this, fail_at](std::string* publisher, model::Record* record) -> Result<bool> {
+      if (next_ == fail_at) return Status::IOError("store read failed");
+      if (next_ == copies_.size()) return false;
+      *publisher = copies_[next_].first;
+      *record = copies_[next_].second;
+      ++next_;
+      return true;
+    };
+  }
+
+  std::unique_ptr<Index> RebuildWith(const std::string& path, size_t writers) {
+    Index::Options options;
+    options.build_threads = writers;
+    auto rebuilt = Index::Rebuild(path, Source(), "seq-40", options);
+    EXPECT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+    if (!rebuilt.ok()) return nullptr;
+    return std::move(rebuilt).value();
+  }
+
+  std::vector<std::pair<std::string, model::Record>> copies_;
+  size_t next_ = 0;
+};
+
+// Same documents, same state and the same results (scores, snippets, facets) whatever the number
+// of writers; the same document ids for the same number.
+TEST_F(ShardedRebuildTest, AnyNumberOfWritersGivesTheSameIndex) {
+  index_.reset();
+  std::unique_ptr<Index> one = RebuildWith((dir_ / "one").string(), 1);
+  std::unique_ptr<Index> four = RebuildWith((dir_ / "four").string(), 4);
+  std::unique_ptr<Index> two = RebuildWith((dir_ / "two").string(), 2);
+  std::unique_ptr<Index> again = RebuildWith((dir_ / "again").string(), 4);
+  ASSERT_TRUE(one && four && two && again);
+  const uint64_t distinct = 280;
+  for (Index* index : {one.get(), four.get(), two.get()}) {
+    EXPECT_EQ(*index->DocumentCount(), distinct);
+    EXPECT_TRUE(index->Verify("seq-40", distinct).ok());
+    EXPECT_EQ(*index->State(), *one->State());
+    EXPECT_EQ(*index->Languages(), *one->Languages());
+    if (!kXapianCheckUnderAsan) {
+      EXPECT_TRUE(index->DeepCheck().ok());
+    }
+  }
+  EXPECT_EQ(*four->Languages(), (std::vector<std::string>{"de", "en", "fr"}));
+  EXPECT_FALSE(fs::exists((dir_ / "four.rebuild")));
+  EXPECT_FALSE(fs::exists((dir_ / "four.compact")));
+  // Every copy once under its unique term; document ids contiguous, and the same in two
+  // rebuilds with the same number of writers.
+  one.reset();
+  four.reset();
+  two.reset();
+  again.reset();
+  {
+    Xapian::Database b((dir_ / "four").string());
+    Xapian::Database c((dir_ / "two").string());
+    Xapian::Database d((dir_ / "again").string());
+    EXPECT_EQ(b.get_lastdocid(), distinct);
+    EXPECT_EQ(c.get_lastdocid(), distinct);
+    for (const auto& [publisher, record] : copies_) {
+      const std::string term = "Q" + publisher + "/" + record.Id();
+      ASSERT_EQ(b.get_termfreq(term), 1u) << term;
+      ASSERT_EQ(c.get_termfreq(term), 1u) << term;
+      EXPECT_EQ(*b.postlist_begin(term), *d.postlist_begin(term)) << term;
+    }
+  }
+  one = std::move(Index::Open((dir_ / "one").string())).value();
+  four = std::move(Index::Open((dir_ / "four").string())).value();
+  for (const char* query :
+       {"motor", "ti:revised", "\"electric motor\"", "moteur", "显示", "cooling NEAR/3 oil",
+        "pa:acme", "ipc:H02K AND pd>=2016", "cc:EP", "ab:\"pyridine derivative\"", "Motoren"}) {
+    for (SortOrder sort : {SortOrder::kRelevance, SortOrder::kDateDescending}) {
+      SearchRequest request;
+      request.query = query;
+      request.limit = 1000;
+      request.sort = sort;
+      request.facets = true;
+      auto a = one->Search(request);
+      auto b = four->Search(request);
+      ASSERT_TRUE(a.ok() && b.ok()) << query;
+      EXPECT_GT(a->total, 0u) << query;
+      EXPECT_EQ(a->total, b->total) << query;
+      ASSERT_EQ(a->hits.size(), b->hits.size()) << query;
+      // Equal hits (same score, same date) may come in another order: compare them sorted.
+      auto key = [&](const Hit& hit) {
+        return std::make_tuple(sort == SortOrder::kRelevance ? "" : hit.publication_date,
+                               -std::round(hit.score * 1e9), hit.publisher + "/" + hit.id,
+                               hit.title, hit.snippet.text);
+      };
+      std::vector<decltype(key(Hit()))> a_hits, b_hits;
+      for (size_t i = 0; i < a->hits.size(); ++i) {
+        a_hits.push_back(key(a->hits[i]));
+        b_hits.push_back(key(b->hits[i]));
+      }
+      std::sort(a_hits.begin(), a_hits.end());
+      std::sort(b_hits.begin(), b_hits.end());
+      EXPECT_EQ(a_hits, b_hits) << query;
+      // Ranked in the same order but for ties.
+      for (size_t i = 0; i < a->hits.size(); ++i) {
+        EXPECT_NEAR(a->hits[i].score, b->hits[i].score, 1e-9) << query << " hit " << i;
+        if (sort != SortOrder::kRelevance) {
+          EXPECT_EQ(a->hits[i].publication_date, b->hits[i].publication_date) << query;
+        }
+      }
+      EXPECT_EQ(a->facets->office, b->facets->office) << query;
+      EXPECT_EQ(a->facets->applicant, b->facets->applicant) << query;
+      EXPECT_EQ(a->facets->ipc_subclass, b->facets->ipc_subclass) << query;
+    }
+  }
+  // The later version of a copy wins, in its own batch and across batches.
+  SearchRequest request;
+  request.query = "ti:revised";
+  request.limit = 100;
+  EXPECT_EQ(four->Search(request)->total, 20u);
+  request.query = "ti:overwritten";
+  EXPECT_EQ(four->Search(request)->total, 0u);
+  // The merged index takes updates like any other.
+  ASSERT_TRUE(four->Replace(copies_[0].first, copies_[0].second).ok());
+  ASSERT_TRUE(four->Commit("seq-41").ok());
+  EXPECT_TRUE(four->Verify("seq-41", distinct).ok());
+}
+
+// Without late copies the merged state comes from merging the shards' metadata alone: document
+// counts added up, stemming languages united (French only in the second shard).
+TEST_F(ShardedRebuildTest, MergedStateAddsUpTheShards) {
+  index_.reset();
+  copies_.clear();
+  for (int i = 0; i < 50; ++i) {
+    model::Record r = Corpus()[i == 7 ? 3 : 0];
+    r.number = std::to_string(8000000 + i);
+    copies_.emplace_back(r.office, std::move(r));
+  }
+  std::unique_ptr<Index> rebuilt = RebuildWith(path_, 3);
+  ASSERT_TRUE(rebuilt);
+  EXPECT_FALSE(fs::exists(path_ + ".rebuild"));
+  EXPECT_EQ(*rebuilt->State(), (IndexState{rebuilt->State()->format, 50, "seq-40"}));
+  EXPECT_TRUE(rebuilt->Verify("seq-40", 50).ok());
+  EXPECT_EQ(*rebuilt->Languages(), (std::vector<std::string>{"en", "fr"}));
+  index_ = std::move(rebuilt);
+  EXPECT_EQ(Ids("ab:moteur").size(), 1u);
+  EXPECT_EQ(Ids("ab:refroidi").size(), 1u);  // the French stem of "refroidis"
+}
+
+// Leftover shard folders of an interrupted sharded rebuild are never the index and are removed
+// by the next rebuild.
+TEST_F(ShardedRebuildTest, LeftoverShardsAreIgnoredAndRemoved) {
+  index_.reset();
+  {
+    fs::create_directories(path_ + ".rebuild");
+    auto partial = Index::Open(path_ + ".rebuild/shard-0");
+    ASSERT_TRUE(partial.ok());
+    ASSERT_TRUE((*partial)->Add("US", Corpus()[0]).ok());
+    ASSERT_TRUE((*partial)->Commit("seq-40").ok());
+    fs::create_directories(path_ + ".rebuild/late");
+    std::ofstream(path_ + ".rebuild/late/postlist.glass") << "torn";
+  }
+  {
+    auto still = Index::Open(path_);
+    ASSERT_TRUE(still.ok());
+    EXPECT_TRUE((*still)->Verify("seq-9", Corpus().size() + 1).ok());
+  }
+  std::unique_ptr<Index> rebuilt = RebuildWith(path_, 3);
+  ASSERT_TRUE(rebuilt);
+  EXPECT_TRUE(rebuilt->Verify("seq-40", 280).ok());
+  EXPECT_FALSE(fs::exists(path_ + ".rebuild"));
+  // US-8936998-B2 was only in the leftover segment and the old index.
+  index_ = std::move(rebuilt);
+  EXPECT_EQ(Ids("pn:US8936998"), Set{});
+}
+
+// A failure at any point (the source, a record the indexer rejects) leaves the old index as it
+// was and nothing behind.
+TEST_F(ShardedRebuildTest, FailuresLeaveTheOldIndex) {
+  index_.reset();
+  Index::Options options;
+  options.build_threads = 4;
+  for (size_t fail_at : {0, 5, 150, 299}) {
+    auto failed = Index::Rebuild(path_, Source(fail_at), "seq-40", options);
+    EXPECT_EQ(failed.status().code(), StatusCode::kIOError) << fail_at;
+    EXPECT_FALSE(fs::exists(path_ + ".rebuild")) << fail_at;
+    EXPECT_FALSE(fs::exists(path_ + ".compact")) << fail_at;
+    auto still = Index::Open(path_);
+    ASSERT_TRUE(still.ok());
+    EXPECT_TRUE((*still)->Verify("seq-9", Corpus().size() + 1).ok()) << fail_at;
+  }
+  copies_[200].first = "usa";  // not a publisher code: the writer of its batch fails
+  auto rejected = Index::Rebuild(path_, Source(), "seq-40", options);
+  EXPECT_EQ(rejected.status().code(), StatusCode::kInvalidArgument);
+  auto still = Index::Open(path_);
+  ASSERT_TRUE(still.ok());
+  EXPECT_TRUE((*still)->Verify("seq-9", Corpus().size() + 1).ok());
+  // An empty source makes an empty index with the state.
+  copies_.clear();
+  auto empty = Index::Rebuild(path_, Source(), "seq-0", options);
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE((*empty)->Verify("seq-0", 0).ok());
 }
 
 }  // namespace

@@ -20,8 +20,10 @@
 // Threads: an Index is externally synchronised (one thread at a time). For concurrent searches
 // open one read-only Index per thread; a read-only Index sees the commits of the writer on its next
 // search. Only one writable Index can be open on a folder at a time (Unavailable otherwise).
-// ReplaceMany and Rebuild run text analysis on short-lived threads of their own (joined before
-// they return); every Xapian write stays on the calling thread.
+// ReplaceMany runs text analysis on short-lived threads of its own (joined before it returns);
+// its Xapian writes stay on the calling thread. Rebuild writes a new folder with K writer threads
+// of its own (each with its own shard database, merged at the end; see Rebuild), also joined
+// before it returns; the index it returns is the caller's.
 //
 // Errors: Xapian exceptions never leave this module. Corruption for a damaged index, Unavailable
 // for a lock held by another writer, NotFound for a missing index opened without create,
@@ -154,9 +156,10 @@ class Index {
     bool read_only = false;
     bool create_if_missing = true;  // ignored when read_only
     size_t wildcard_limit = 1000;   // most words one truncation may expand to
-    // Threads that analyse text for ReplaceMany and Rebuild while the calling thread adds the
-    // built documents (0: one less than the hardware threads, at least 1, at most 4; 1 still
-    // overlaps analysis with adding).
+    // ReplaceMany: threads that analyse text while the calling thread adds the built documents
+    // (0: one less than the hardware threads, at least 1, at most 4; 1 still overlaps analysis
+    // with adding). Rebuild: writer threads, each analysing and adding to a shard of its own
+    // (0: the hardware threads, at most 4; 1: one writer, as ReplaceMany).
     size_t build_threads = 0;
   };
 
@@ -178,6 +181,13 @@ class Index {
   // index untouched; its leftovers (PATH.rebuild, PATH.compact) are removed by the next rebuild.
   // Any Index open on `path` must be closed first (the rebuild opens it for writing). Returns the
   // new index opened for writing, with state {format, documents, mark}.
+  // Threads: `source` is called on the calling thread only. The documents are written by K
+  // writer threads (K = build_threads; with 0 the hardware threads, at most 4), each analysing
+  // and adding its share of the records (batches of the commit budget, in turn) to a shard
+  // folder of its own inside PATH.rebuild; the shards are merged into the compacted result.
+  // With K = 1 one writer (the calling thread) adds what a helper thread analyses. The same
+  // records give the same documents, state and search results for any K; only the order of
+  // equal hits (ties) may differ between different K. Memory: about K commit budgets.
   static Result<std::unique_ptr<Index>> Rebuild(const std::string& path, const RecordSource& source,
                                                 const std::string& mark, const Options& options);
 

@@ -321,21 +321,6 @@ class ThreadGroup {
   std::vector<std::thread> threads_;
 };
 
-// Reads the store without its memory map while an ingest runs (store.h, SetReadMapBytes): the
-// run reads every new record back once to index it, and through the map those pages would stay
-// in the resident set, growing it with the database (345 MB of a 1 GB weekly file). A failure
-// to change the map only costs memory or speed, so it is not an ingest error.
-class UnmappedReads {
- public:
-  explicit UnmappedReads(store::Store* store) : store_(store) { (void)store_->SetReadMapBytes(0); }
-  ~UnmappedReads() { (void)store_->SetReadMapBytes(store::Store::kDefaultReadMapBytes); }
-  UnmappedReads(const UnmappedReads&) = delete;
-  UnmappedReads& operator=(const UnmappedReads&) = delete;
-
- private:
-  store::Store* store_;
-};
-
 // Writes one document (record or reject) and counts it.
 Status WriteItem(store::Store& store, const std::string& publisher, int64_t run_id, WorkItem& item,
                  IngestSummary* summary) {
@@ -427,7 +412,9 @@ Result<IngestSummary> Ingest(Node& node, const IngestOptions& options) {
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
   store::Store& store = node.store();
-  const UnmappedReads unmapped(&store);
+  // Without the memory map: the run's reads (the existing versions of what it stores) would keep
+  // their mapped pages resident, growing its memory with the database (store.h).
+  const store::Store::UnmappedReads unmapped(&store);
   const std::string& publisher = node.config().office;
   IngestSummary summary;
   summary.skipped_files = std::move(skipped);

@@ -138,14 +138,23 @@ Result<ReindexSummary> RebuildFromStore(
   // The mark is taken before reading: records written meanwhile are caught up later (safe).
   IPDX_ASSIGN_OR_RETURN(const uint64_t mark, store.ChangeSequence());
   IPDX_ASSIGN_OR_RETURN(const uint64_t total, store.CountCopies());
+  // Every copy is read once: through the memory map its pages would stay resident (store.h).
+  const store::Store::UnmappedReads unmapped(&store);
   std::vector<store::CopyChange> page;
   size_t next = 0;
+  size_t page_size = 1;  // pages bounded by text, as AddPending's (full-text copies are large)
+  uint64_t largest = 0;
   uint64_t after = 0;
   uint64_t done = 0;
   search::RecordSource source = [&](std::string* publisher, model::Record* record) -> Result<bool> {
     if (next == page.size()) {
-      IPDX_ASSIGN_OR_RETURN(page, store.ListCurrentSince(after, kPage));
+      if (!page.empty()) page_size = NextPageSize(page_size, largest, kIndexPageTextBytes);
+      IPDX_ASSIGN_OR_RETURN(page, store.ListCurrentSince(after, page_size));
       next = 0;
+      largest = 0;
+      for (const store::CopyChange& change : page) {
+        largest = std::max(largest, IndexTextBytes(change.record));
+      }
       if (page.empty()) return false;
     }
     store::CopyChange& change = page[next++];
@@ -153,7 +162,7 @@ Result<ReindexSummary> RebuildFromStore(
     *publisher = std::move(change.publisher);
     *record = std::move(change.record);
     ++done;
-    if (on_progress && done % kPage == 0) on_progress({done, total});
+    if (on_progress && done % 1000 == 0) on_progress({done, total});
     return true;
   };
   IPDX_ASSIGN_OR_RETURN(slot.index, search::Index::Rebuild(node.index_path(), source, MarkFor(mark),

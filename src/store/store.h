@@ -213,6 +213,19 @@ class Store {
   // index it, would grow its memory with the database. Takes effect at the next transaction.
   static constexpr uint64_t kDefaultReadMapBytes = uint64_t{1} << 30;
   virtual Status SetReadMapBytes(uint64_t bytes) = 0;
+  // Reads `store` without its memory map while it lives, then with the default map again: for a
+  // bulk reader (ingest, a rebuild of the index) whose mapped pages would otherwise stay resident.
+  // A failure to change the map only costs memory or speed, so it is ignored.
+  class UnmappedReads {
+   public:
+    explicit UnmappedReads(Store* store) : store_(store) { (void)store_->SetReadMapBytes(0); }
+    ~UnmappedReads() { (void)store_->SetReadMapBytes(kDefaultReadMapBytes); }
+    UnmappedReads(const UnmappedReads&) = delete;
+    UnmappedReads& operator=(const UnmappedReads&) = delete;
+
+   private:
+    Store* store_;
+  };
 
   // PRAGMA integrity_check plus the invariants of docs/formats/store.md (every current row points
   // at the highest version with the same hash). Corruption naming the first problem found.
