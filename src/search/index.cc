@@ -648,8 +648,11 @@ class ShardedBuild {
         batch_bytes += RecordTextBytes(record);
         batch.emplace_back(std::move(publisher), std::move(record));
       }
-      const bool full =
-          batch.size() >= rebuild_batch_documents.load() || batch_bytes >= kRebuildCommitTextBytes;
+      // Each of the K writers holds about one batch being written and one queued, and Xapian's
+      // pending changes grow with the batch's text: K batches of 1/K of the one-writer budget keep
+      // a sharded rebuild's memory near that of one writer.
+      const bool full = batch.size() >= rebuild_batch_documents.load() ||
+                        batch_bytes >= kRebuildCommitTextBytes / shards_.size();
       if (!batch.empty() && (full || !more)) {
         earlier.insert(current.begin(), current.end());
         current.clear();
