@@ -225,6 +225,19 @@ TEST_F(SnippetTest, LongSectionsAreLeftAfterTheFirstPartWithMatches) {
             std::string::npos);
 }
 
+TEST_F(SnippetTest, AccentedMatchesAreFoundByTheByteSearch) {
+  // "Résumé" folds to the query word "resume" but holds no "resume" as bytes: the byte search
+  // folds words with non-ASCII letters, so its region is analysed and wins (two matches) over
+  // the single ASCII match at the start.
+  const std::string text = "field " + Filler(2000) +
+                           " the R\xC3\xA9sum\xC3\xA9 and r\xC3\xA9sum\xC3\xA9 " + Filler(2000);
+  const Snippet s =
+      MakeSnippet(analyzer_.get(), Doc({{'d', "en", text}}), Words({"resume", "field"}));
+  EXPECT_EQ(Highlighted(s),
+            (std::vector<std::string>{"R\xC3\xA9sum\xC3\xA9", "r\xC3\xA9sum\xC3\xA9"}))
+      << s.text;
+}
+
 TEST_F(SnippetTest, StemOnlyMatchesAreFoundByTheFullAnalysis) {
   // "dying" stems to "die" but holds no "die" as bytes: the byte search finds nothing, so the
   // text is analysed in full and the stem match highlighted.
